@@ -1,0 +1,149 @@
+package io.eventvault;
+
+import io.eventvault.admin.AdminVerticle;
+import io.eventvault.bus.LocalCodec;
+import io.eventvault.config.DatabaseUrl;
+import io.eventvault.config.EventvaultConfig;
+import io.eventvault.config.EventvaultConfig.MigrationMode;
+import io.eventvault.http.HttpVerticle;
+import io.eventvault.metrics.MicrometerMetrics;
+import io.eventvault.query.QueryVerticle;
+import io.eventvault.store.Migrator;
+import io.eventvault.store.Partitions;
+import io.eventvault.store.Pools;
+import io.eventvault.writer.WriterVerticle;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.sqlclient.Pool;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires one Eventvault node: metrics, Vert.x, codecs, schema, partitions, then deploys writer → admin → query
+ * → HTTP. {@link #stop()} undeploys in the opposite order, so the HTTP edge stops accepting before the
+ * writer drains its queue.
+ */
+public final class Server {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Server.class);
+
+  private final EventvaultConfig config;
+  private final DatabaseUrl url;
+  private final List<String> deployments = new ArrayList<>();
+  private final AtomicLong defaultPartitionRows = new AtomicLong();
+  private PrometheusMeterRegistry registry;
+  private Vertx vertx;
+  private Pool maintenance;
+  private int port;
+
+  public Server(EventvaultConfig config) {
+    this.config = config;
+    this.url = config.database().url().orElseThrow(() -> new IllegalArgumentException("no database url"));
+  }
+
+  /** Starts everything; completes with the HTTP port. */
+  public Future<Integer> start() {
+    registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    vertx = Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
+    LocalCodec.registerAll(vertx);
+    MicrometerMetrics metrics = new MicrometerMetrics(registry);
+    metrics.defaultPartitionRows(defaultPartitionRows::get);
+    maintenance = Pools.pool(vertx, url, 1, "maintenance");
+    Partitions partitions = new Partitions(maintenance);
+    port = config.http().port() == 0 ? freePort() : config.http().port();
+    EventvaultConfig effective = config.withHttp(config.http().withPort(port));
+    LOG.info("database {}", url);
+    Migrator migrator = new Migrator(maintenance);
+    Future<Integer> schema = config.database().migrations() == MigrationMode.AUTO
+        ? migrator.migrate().onSuccess(n -> LOG.info("schema is current ({} migrations applied now)", n))
+        : migrator.check().onSuccess(v -> LOG.info("schema version {} checked (migrations: external)", v));
+    return schema
+        .compose(v -> maintain(partitions))
+        .compose(v -> deploy(() -> new WriterVerticle(url, config.writer(), metrics), 1))
+        .compose(v -> deploy(() -> new AdminVerticle(url), 1))
+        .compose(v -> deploy(() -> new QueryVerticle(url, config.query(), config.database().poolSize(), metrics),
+            config.query().instances()))
+        .compose(v -> deploy(() -> new HttpVerticle(effective, metrics, registry), config.http().instances()))
+        .map(v -> {
+          vertx.setPeriodic(config.partitions().maintenanceIntervalSeconds() * 1000L, id -> maintain(partitions));
+          if (config.adminToken().isEmpty()) {
+            LOG.warn("EVENTVAULT_ADMIN_TOKEN is not set: admin endpoints are disabled");
+          }
+          LOG.info("listening on port {}", port);
+          return port;
+        });
+  }
+
+  private Future<Void> maintain(Partitions partitions) {
+    return partitions.ensure(Partitions.todayUtc(), config.partitions().daysAhead())
+        .compose(v -> partitions.defaultPartitionRows())
+        .map(rows -> {
+          defaultPartitionRows.set(rows);
+          if (rows > 0) {
+            LOG.error("the default partition of events holds {} rows: a daily partition was missing", rows);
+          }
+          return (Void) null;
+        })
+        .onFailure(failure -> LOG.error("partition maintenance failed: {}", failure.getMessage()));
+  }
+
+  private Future<Void> deploy(java.util.function.Supplier<io.vertx.core.Deployable> verticle, int instances) {
+    return vertx.deployVerticle(verticle, new DeploymentOptions().setInstances(instances))
+        .map(id -> {
+          deployments.add(id);
+          return null;
+        });
+  }
+
+  /** Undeploys HTTP first (stop accepting, finish requests), then the writer (flush), then the rest. */
+  public Future<Void> stop() {
+    if (vertx == null) {
+      return Future.succeededFuture();
+    }
+    List<String> reverse = new ArrayList<>(deployments);
+    Collections.reverse(reverse);
+    Future<Void> chain = Future.succeededFuture();
+    for (String id : reverse) {
+      chain = chain.compose(v -> vertx.undeploy(id)).recover(failure -> {
+        LOG.warn("undeploy failed: {}", failure.getMessage());
+        return Future.succeededFuture();
+      });
+    }
+    return chain
+        .compose(v -> maintenance.close())
+        .eventually(() -> vertx.close())
+        .onComplete(v -> registry.close());
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,23 @@
+package io.eventvault.bus;
+
+/** Every event-bus address, in one place. */
+public final class Addresses {
+  /** {@code AppendRequest} → {@code AppendResult}, answered after COMMIT. */
+  public static final String APPEND = "eventvault.writer.append";
+  /** Published after each commit with the highest committed position (a {@code Long}). */
+  public static final String APPENDED = "eventvault.writer.appended";
+  /** {@code EventQuery} → {@code EventPage}. */
+  public static final String QUERY_PAGE = "eventvault.query.page";
+  /** {@code GetEvent} → {@code StoredEvent}. */
+  public static final String QUERY_GET = "eventvault.query.get";
+  /** Any body → "ok" when the database answers and the schema is current. */
+  public static final String QUERY_READY = "eventvault.query.ready";
+  /** {@code AdminCommand} → JSON text answer. */
+  public static final String ADMIN = "eventvault.admin";
+  /** {@code KeyLookup} → {@code Principal}. */
+  public static final String AUTH_LOOKUP = "eventvault.auth.lookup";
+  /** Published when a key stops working (its hash as hex), so every HTTP verticle drops it from its cache. */
+  public static final String AUTH_REVOKED = "eventvault.auth.revoked";
+
+  private Addresses() {}
+}

@@ -1,0 +1,44 @@
+package io.eventvault.bus;
+
+import io.eventvault.domain.Appended;
+import io.eventvault.domain.EventDraft;
+import io.eventvault.domain.Scope;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/** The immutable records that travel on the event bus. */
+public final class Messages {
+  private Messages() {}
+
+  /** Events of one tenant to store atomically. */
+  public record AppendRequest(String tenantId, List<EventDraft> events) {
+    public AppendRequest {
+      events = List.copyOf(events);
+    }
+  }
+
+  /** One entry per requested event, in request order. */
+  public record AppendResult(List<Appended> events) {
+    public AppendResult {
+      events = List.copyOf(events);
+    }
+  }
+
+  /** Read one event of a tenant; {@code projects} non-empty restricts which projects are visible. */
+  public record GetEvent(String tenantId, UUID id, Set<String> projects) {}
+
+  /** Resolve an API key by the SHA-256 of its secret. */
+  public record KeyLookup(byte[] keyHash) {}
+
+  /** Admin actions. */
+  public sealed interface AdminCommand permits CreateTenant, CreateKey, RevokeKey, ListKeys {}
+
+  public record CreateTenant(String id, String name) implements AdminCommand {}
+
+  public record CreateKey(String tenantId, Set<Scope> scopes, Set<String> projects) implements AdminCommand {}
+
+  public record RevokeKey(String tenantId, UUID keyId) implements AdminCommand {}
+
+  public record ListKeys(String tenantId) implements AdminCommand {}
+}

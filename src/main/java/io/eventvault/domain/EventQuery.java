@@ -1,0 +1,71 @@
+package io.eventvault.domain;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A read of one tenant's events. Every filter is optional (null or empty) and filters combine with AND.
+ * {@code allowedProjects} comes from the key, never from the request. {@code afterPosition} is the
+ * exclusive keyset bound set by the server (decoded cursor or replay progress).
+ */
+public record EventQuery(
+    String tenantId,
+    Set<String> allowedProjects,
+    String projectId,
+    List<String> types,
+    String typePrefix,
+    String userId,
+    String subject,
+    String correlationId,
+    Instant occurredFrom,
+    Instant occurredTo,
+    Long fromPosition,
+    Long toPosition,
+    String payloadContains,
+    List<Condition> where,
+    boolean descending,
+    int limit,
+    String cursor,
+    Long afterPosition) {
+
+  public EventQuery {
+    types = types == null ? List.of() : List.copyOf(types);
+    where = where == null ? List.of() : List.copyOf(where);
+    allowedProjects = allowedProjects == null ? Set.of() : Set.copyOf(allowedProjects);
+  }
+
+  public EventQuery withAfterPosition(Long position) {
+    return new EventQuery(tenantId, allowedProjects, projectId, types, typePrefix, userId, subject, correlationId,
+        occurredFrom, occurredTo, fromPosition, toPosition, payloadContains, where, descending, limit, null, position);
+  }
+
+  public EventQuery withLimit(int newLimit) {
+    return new EventQuery(tenantId, allowedProjects, projectId, types, typePrefix, userId, subject, correlationId,
+        occurredFrom, occurredTo, fromPosition, toPosition, payloadContains, where, descending, newLimit, cursor,
+        afterPosition);
+  }
+
+  /**
+   * A filter on a value inside {@code payload} or {@code metadata}: {@code root} is one of those two,
+   * {@code path} the keys below it, {@code valueJson} the operand as JSON text (null for {@code exists}
+   * without a value).
+   */
+  public record Condition(String root, List<String> path, Operator op, String valueJson) {
+    public Condition {
+      path = List.copyOf(path);
+    }
+  }
+
+  /** Comparison operators of the {@code where} clause. */
+  public enum Operator {
+    EQ,
+    NE,
+    GT,
+    GTE,
+    LT,
+    LTE,
+    IN,
+    EXISTS
+  }
+}

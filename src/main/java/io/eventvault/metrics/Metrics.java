@@ -1,0 +1,29 @@
+package io.eventvault.metrics;
+
+import java.util.function.Supplier;
+
+/** What the server measures. Every method defaults to nothing, so tests and tools can pass {@link #NONE}. */
+public interface Metrics {
+
+  Metrics NONE = new Metrics() {};
+
+  default void eventsAppended(int stored, int duplicates) {}
+
+  default void flushed(int events, long nanos) {}
+
+  default void flushFailed() {}
+
+  default void rejected(String reason) {}
+
+  default void queueDepth(Supplier<Number> events) {}
+
+  default void queryCompleted(String kind, long nanos) {}
+
+  default void streamOpened() {}
+
+  default void streamClosed() {}
+
+  default void eventsStreamed(int count) {}
+
+  default void defaultPartitionRows(Supplier<Number> rows) {}
+}

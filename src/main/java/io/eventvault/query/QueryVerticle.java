@@ -1,0 +1,138 @@
+package io.eventvault.query;
+
+import io.eventvault.bus.Addresses;
+import io.eventvault.bus.Failures;
+import io.eventvault.bus.Messages.GetEvent;
+import io.eventvault.config.DatabaseUrl;
+import io.eventvault.config.EventvaultConfig.QueryConfig;
+import io.eventvault.domain.EventPage;
+import io.eventvault.domain.EventQuery;
+import io.eventvault.domain.StoredEvent;
+import io.eventvault.metrics.Metrics;
+import io.eventvault.store.Migrator;
+import io.eventvault.store.Pools;
+import io.eventvault.store.Sql;
+import io.eventvault.store.SqlErrors;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Owns every read: pages of a query (also the pages of a replay), one event by id, readiness. */
+public final class QueryVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(QueryVerticle.class);
+
+  private final DatabaseUrl url;
+  private final QueryConfig config;
+  private final int poolSize;
+  private final Metrics metrics;
+  private Pool pool;
+  private Cursors cursors;
+
+  public QueryVerticle(DatabaseUrl url, QueryConfig config, int poolSize, Metrics metrics) {
+    this.url = url;
+    this.config = config;
+    this.poolSize = poolSize;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Future<?> start() {
+    pool = Pools.readPool(vertx, url, poolSize, config.statementTimeoutMs());
+    return pool.query(Sql.CURSOR_SECRET).execute().map(rows -> {
+      cursors = new Cursors(rows.iterator().next().getString(0));
+      vertx.eventBus().<EventQuery>consumer(Addresses.QUERY_PAGE, this::onPage);
+      vertx.eventBus().<GetEvent>consumer(Addresses.QUERY_GET, this::onGet);
+      vertx.eventBus().consumer(Addresses.QUERY_READY, this::onReady);
+      return null;
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    return pool.close();
+  }
+
+  private void onPage(Message<EventQuery> message) {
+    EventQuery query = message.body();
+    EventQuery effective = query;
+    if (query.cursor() != null) {
+      Optional<Long> after = cursors.decode(query, query.cursor());
+      if (after.isEmpty()) {
+        message.fail(Failures.BAD_REQUEST, "the cursor is invalid, or belongs to another query or tenant");
+        return;
+      }
+      effective = query.withAfterPosition(after.get());
+    }
+    QueryCompiler.Compiled compiled = QueryCompiler.page(effective);
+    long started = System.nanoTime();
+    pool.preparedQuery(compiled.sql()).execute(compiled.params())
+        .onSuccess(rows -> {
+          metrics.queryCompleted("page", System.nanoTime() - started);
+          message.reply(toPage(query, rows));
+        })
+        .onFailure(failure -> fail(message, failure));
+  }
+
+  private EventPage toPage(EventQuery query, RowSet<Row> rows) {
+    List<StoredEvent> events = new ArrayList<>(Math.min(rows.size(), query.limit()));
+    Iterator<Row> it = rows.iterator();
+    while (it.hasNext() && events.size() < query.limit()) {
+      events.add(EventRows.read(it.next()));
+    }
+    Long last = events.isEmpty() ? null : events.get(events.size() - 1).position();
+    String next = rows.size() > query.limit() ? cursors.encode(query, last) : null;
+    return new EventPage(events, next, last);
+  }
+
+  private void onGet(Message<GetEvent> message) {
+    GetEvent get = message.body();
+    long started = System.nanoTime();
+    pool.preparedQuery(Sql.GET_EVENT).execute(Tuple.of(get.tenantId(), get.id()))
+        .onSuccess(rows -> {
+          metrics.queryCompleted("get", System.nanoTime() - started);
+          Iterator<Row> it = rows.iterator();
+          StoredEvent event = it.hasNext() ? EventRows.read(it.next()) : null;
+          if (event == null || !(get.projects().isEmpty() || get.projects().contains(event.projectId()))) {
+            message.fail(Failures.NOT_FOUND, "no event with id " + get.id());
+          } else {
+            message.reply(event);
+          }
+        })
+        .onFailure(failure -> fail(message, failure));
+  }
+
+  private void onReady(Message<Object> message) {
+    pool.query(Sql.READY).execute()
+        .onSuccess(rows -> {
+          Integer version = rows.iterator().next().getInteger(0);
+          if (version != null && version >= Migrator.latestVersion()) {
+            message.reply("ok");
+          } else {
+            message.fail(Failures.UNAVAILABLE, "database schema is at version " + version);
+          }
+        })
+        .onFailure(failure -> message.fail(Failures.UNAVAILABLE, "database unreachable: " + failure.getMessage()));
+  }
+
+  private static void fail(Message<?> message, Throwable failure) {
+    if (SqlErrors.isTimeout(failure)) {
+      message.fail(Failures.TIMEOUT, "the query ran longer than the statement timeout; narrow its filters");
+    } else if (SqlErrors.isUnavailable(failure)) {
+      message.fail(Failures.UNAVAILABLE, "the database is unavailable: " + failure.getMessage());
+    } else {
+      LOG.error("query failed", failure);
+      message.fail(500, "the query failed: " + failure.getMessage());
+    }
+  }
+}

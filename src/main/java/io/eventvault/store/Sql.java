@@ -1,0 +1,109 @@
+package io.eventvault.store;
+
+/**
+ * Every fixed SQL text of the server. Values always travel as {@code $n} parameters; the only text built at
+ * run time is the filter list of {@code QueryCompiler}, from fixed fragments.
+ */
+public final class Sql {
+  private Sql() {}
+
+  // Advisory lock keys (arbitrary, fixed): migrations, partition maintenance, appends.
+  static final long MIGRATION_LOCK_KEY = 0x45565f4d4947L; // "EV_MIG"
+  static final long PARTITION_LOCK_KEY = 0x45565f504152L; // "EV_PAR"
+  public static final long APPEND_LOCK_KEY = 0x45565f415050L; // "EV_APP"
+
+  static final String MIGRATION_LOCK = "SELECT pg_advisory_lock(" + MIGRATION_LOCK_KEY + ")";
+  static final String MIGRATION_UNLOCK = "SELECT pg_advisory_unlock(" + MIGRATION_LOCK_KEY + ")";
+  static final String MIGRATION_TABLE = """
+      CREATE TABLE IF NOT EXISTS eventvault_migrations (
+        version    integer PRIMARY KEY,
+        name       text NOT NULL,
+        applied_at timestamptz(3) NOT NULL DEFAULT now()
+      )""";
+  static final String MIGRATION_VERSIONS = "SELECT version FROM eventvault_migrations";
+  static final String MIGRATION_RECORD = "INSERT INTO eventvault_migrations (version, name) VALUES ($1, $2)";
+
+  static final String PARTITION_LOCK = "SELECT pg_advisory_xact_lock(" + PARTITION_LOCK_KEY + ")";
+  static final String DEFAULT_PARTITION_ROWS = "SELECT count(*) FROM event_partitions.events_default";
+
+  /**
+   * Serializes appends across every server on this database until COMMIT. Positions are drawn only while
+   * it is held, so position order is commit order: a reader that has seen position N will never later see
+   * a position below N (see docs/decisions.md, "Global order").
+   */
+  public static final String APPEND_LOCK = "SELECT pg_advisory_xact_lock(" + APPEND_LOCK_KEY + ")";
+
+  /**
+   * One statement for a whole flush, whatever its size: arrays in, one row per input event out, in input
+   * order, with its position and whether the (tenant, id) was already stored. Input ids are unique per
+   * tenant (the writer folds duplicates inside a flush before sending).
+   */
+  public static final String APPEND = """
+      WITH input AS (
+        SELECT *
+        FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                    $8::timestamptz[], $9::int[], $10::text[], $11::text[], $12::text[], $13::text[])
+             WITH ORDINALITY AS t(tenant_id, id, type, project_id, source, subject, user_id,
+                                  occurred_at, schema_version, correlation_id, causation_id, metadata, payload, ord)
+      ),
+      fresh AS (
+        INSERT INTO event_ids (tenant_id, id, position, recorded_at)
+        SELECT tenant_id, id, nextval('event_position_seq'), statement_timestamp()
+        FROM input
+        ORDER BY ord
+        ON CONFLICT (tenant_id, id) DO NOTHING
+        RETURNING tenant_id, id, position, recorded_at
+      ),
+      stored AS (
+        INSERT INTO events (tenant_id, position, id, type, project_id, source, subject, user_id, occurred_at,
+                            recorded_at, schema_version, correlation_id, causation_id, metadata, payload)
+        SELECT i.tenant_id, f.position, i.id, i.type, i.project_id, i.source, i.subject, i.user_id, i.occurred_at,
+               f.recorded_at, i.schema_version, i.correlation_id, i.causation_id, i.metadata::jsonb, i.payload::jsonb
+        FROM input i
+        JOIN fresh f ON f.tenant_id = i.tenant_id AND f.id = i.id
+        RETURNING position
+      )
+      SELECT i.ord, coalesce(f.position, d.position) AS position, f.position IS NULL AS duplicate
+      FROM input i
+      LEFT JOIN fresh f ON f.tenant_id = i.tenant_id AND f.id = i.id
+      LEFT JOIN event_ids d ON f.position IS NULL AND d.tenant_id = i.tenant_id AND d.id = i.id
+      ORDER BY i.ord""";
+
+  /** The columns every read returns, in the order {@code EventRows} expects. */
+  public static final String EVENT_COLUMNS = """
+      e.tenant_id, e.position, e.id, e.type, e.project_id, e.source, e.subject, e.user_id, e.occurred_at,
+      e.recorded_at, e.schema_version, e.correlation_id, e.causation_id, e.metadata::text, e.payload::text""";
+
+  /** By id: the dedup table gives position and recorded_at, which prune to one partition. */
+  public static final String GET_EVENT = "SELECT " + EVENT_COLUMNS + """
+
+      FROM events e
+      JOIN event_ids d ON d.tenant_id = e.tenant_id AND d.position = e.position AND d.recorded_at = e.recorded_at
+      WHERE d.tenant_id = $1 AND d.id = $2 AND e.tenant_id = $1""";
+
+  public static final String READY = "SELECT max(version) FROM eventvault_migrations";
+  public static final String CURSOR_SECRET = "SELECT value FROM eventvault_settings WHERE key = 'cursor_secret'";
+
+  public static final String CREATE_TENANT = """
+      INSERT INTO tenants (id, name) VALUES ($1, $2)
+      ON CONFLICT (id) DO NOTHING
+      RETURNING id, name, status, created_at""";
+  public static final String TENANT_EXISTS = "SELECT status FROM tenants WHERE id = $1";
+  public static final String CREATE_KEY = """
+      INSERT INTO api_keys (id, tenant_id, key_hash, scopes, projects) VALUES ($1, $2, $3, $4, $5)
+      RETURNING created_at""";
+  public static final String REVOKE_KEY = """
+      UPDATE api_keys SET revoked_at = now()
+      WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL
+      RETURNING key_hash""";
+  public static final String LIST_KEYS = """
+      SELECT id, scopes, projects, created_at, revoked_at, last_used_at
+      FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, id""";
+  public static final String LOOKUP_KEY = """
+      SELECT k.id, k.tenant_id, k.scopes, k.projects, t.status
+      FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
+      WHERE k.key_hash = $1 AND k.revoked_at IS NULL""";
+  public static final String TOUCH_KEY = """
+      UPDATE api_keys SET last_used_at = now()
+      WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')""";
+}
