@@ -92,17 +92,17 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/ready").handler(this::ready);
     router.get("/metrics").handler(this::metrics);
 
-    router.route("/v1/*").handler(this::authenticate);
-    router.post("/v1/*").handler(BodyHandler.create(false).setBodyLimit(config.http().maxRequestBytes()));
+    router.route("/v1/*").handler(this::rejectOversized).handler(this::authenticate);
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(config.http().maxRequestBytes());
 
-    router.post("/v1/events").handler(scoped(Scope.INGEST, this::ingest));
-    router.post("/v1/events/query").handler(scoped(Scope.QUERY, this::query));
+    router.post("/v1/events").handler(body).handler(scoped(Scope.INGEST, this::ingest));
+    router.post("/v1/events/query").handler(body).handler(scoped(Scope.QUERY, this::query));
     router.get("/v1/events").handler(scoped(Scope.QUERY, this::list));
     router.get("/v1/events/stream").handler(scoped(Scope.REPLAY, this::stream));
     router.get("/v1/events/:id").handler(scoped(Scope.QUERY, this::get));
 
-    router.post("/v1/admin/tenants").handler(this::createTenant);
-    router.post("/v1/admin/tenants/:tenantId/keys").handler(this::createKey);
+    router.post("/v1/admin/tenants").handler(body).handler(this::createTenant);
+    router.post("/v1/admin/tenants/:tenantId/keys").handler(body).handler(this::createKey);
     router.get("/v1/admin/tenants/:tenantId/keys").handler(this::listKeys);
     router.delete("/v1/admin/tenants/:tenantId/keys/:keyId").handler(this::revokeKey);
 
@@ -123,6 +123,28 @@ public final class HttpVerticle extends VerticleBase {
 
   private void metrics(RoutingContext ctx) {
     ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape());
+  }
+
+  /**
+   * Answers 413 from the declared length, before reading a byte of the body. The rest of the body is read
+   * and dropped, so the client can finish sending and read the answer.
+   */
+  private void rejectOversized(RoutingContext ctx) {
+    String length = ctx.request().getHeader("Content-Length");
+    long declared;
+    try {
+      declared = length == null ? -1 : Long.parseLong(length.trim());
+    } catch (NumberFormatException e) {
+      declared = -1;
+    }
+    if (declared <= config.http().maxRequestBytes()) {
+      ctx.next();
+      return;
+    }
+    ctx.request().handler(ignored -> { });
+    ctx.request().resume();
+    Problems.send(ctx, ApiException.tooLarge("the request body is " + declared + " bytes; the limit is "
+        + config.http().maxRequestBytes(), null));
   }
 
   // Auth -------------------------------------------------------------------------------------------

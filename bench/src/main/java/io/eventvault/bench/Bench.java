@@ -1,0 +1,1 @@
+package io.eventvault.bench; public class Bench { public static void main(String[] a){} }
