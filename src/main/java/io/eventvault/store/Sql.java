@@ -74,12 +74,18 @@ public final class Sql {
       e.tenant_id, e.position, e.id, e.type, e.project_id, e.source, e.subject, e.user_id, e.occurred_at,
       e.recorded_at, e.schema_version, e.correlation_id, e.causation_id, e.metadata::text, e.payload::text""";
 
-  /** By id: the dedup table gives position and recorded_at, which prune to one partition. */
-  public static final String GET_EVENT = "SELECT " + EVENT_COLUMNS + """
+  /**
+   * By id: the dedup table gives position and recorded_at; as init-plan parameters they prune the scan to
+   * the one partition that holds the event (a join would probe every partition).
+   */
+  public static final String GET_EVENT = """
+      WITH d AS MATERIALIZED (SELECT position, recorded_at FROM event_ids WHERE tenant_id = $1 AND id = $2)
+      """ + "SELECT " + EVENT_COLUMNS + """
 
       FROM events e
-      JOIN event_ids d ON d.tenant_id = e.tenant_id AND d.position = e.position AND d.recorded_at = e.recorded_at
-      WHERE d.tenant_id = $1 AND d.id = $2 AND e.tenant_id = $1""";
+      WHERE e.tenant_id = $1
+        AND e.recorded_at = (SELECT recorded_at FROM d)
+        AND e.position = (SELECT position FROM d)""";
 
   public static final String READY = "SELECT max(version) FROM eventvault_migrations";
   public static final String CURSOR_SECRET = "SELECT value FROM eventvault_settings WHERE key = 'cursor_secret'";

@@ -1,7 +1,6 @@
 package io.eventvault.store;
 
 import io.vertx.pgclient.PgException;
-import java.io.IOException;
 
 /** SQLSTATE checks, in one place. */
 public final class SqlErrors {
@@ -20,16 +19,16 @@ public final class SqlErrors {
   }
 
   /**
-   * The database is out of reach or shutting down: connection failures, class 08 (connection exception),
-   * 57P (operator intervention: shutdown, crash) and 53 (insufficient resources).
+   * The database is out of reach, refusing connections or shutting down: any failure that is not an answer
+   * to the statement itself. PostgreSQL classes 08 (connection), 28 (authorization), 3D (no such database),
+   * 53 (insufficient resources), 55 (not accepting connections) and 57P (shutdown, termination).
    */
   public static boolean isUnavailable(Throwable failure) {
     if (failure instanceof PgException pg) {
       String state = pg.getSqlState();
-      return state != null && (state.startsWith("08") || state.startsWith("57P") || state.startsWith("53"));
+      return state == null || state.startsWith("08") || state.startsWith("28") || state.startsWith("3D")
+          || state.startsWith("53") || state.startsWith("55") || state.startsWith("57P");
     }
-    return failure instanceof IOException
-        || failure instanceof io.vertx.core.VertxException
-        || (failure != null && failure.getClass().getName().contains("Closed"));
+    return true;
   }
 }

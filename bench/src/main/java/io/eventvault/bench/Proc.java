@@ -40,7 +40,7 @@ final class Proc {
 
   static Split split(Snapshot a, Snapshot b) {
     double s = (b.nanos() - a.nanos()) / 1e9;
-    double server = (b.serverTicks() - a.serverTicks()) / TICKS_PER_S / s;
+    double server = Math.max(0, b.serverTicks() - a.serverTicks()) / TICKS_PER_S / s;
     double pg = (b.pgTicks() - a.pgTicks()) / TICKS_PER_S / s;
     double gen = (b.selfTicks() - a.selfTicks()) / TICKS_PER_S / s;
     double total = b.machineTotal() - a.machineTotal();
