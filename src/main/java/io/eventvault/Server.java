@@ -69,15 +69,17 @@ public final class Server {
     port = config.http().port() == 0 ? freePort() : config.http().port();
     EventvaultConfig effective = config.withHttp(config.http().withPort(port));
     LOG.info("database {}", url);
-    Migrator migrator = new Migrator(maintenance);
+    String appRole = config.database().appRole();
+    Migrator migrator = new Migrator(maintenance, appRole);
     Future<Integer> schema = config.database().migrations() == MigrationMode.AUTO
         ? migrator.migrate().onSuccess(n -> LOG.info("schema is current ({} migrations applied now)", n))
         : migrator.check().onSuccess(v -> LOG.info("schema version {} checked (migrations: external)", v));
     return schema
         .compose(v -> maintain(partitions))
-        .compose(v -> deploy(() -> new WriterVerticle(url, config.writer(), metrics), 1))
+        .compose(v -> deploy(() -> new WriterVerticle(url, appRole, config.writer(), metrics), 1))
         .compose(v -> deploy(() -> new AdminVerticle(url), 1))
-        .compose(v -> deploy(() -> new QueryVerticle(url, config.query(), config.database().poolSize(), metrics),
+        .compose(v -> deploy(() -> new QueryVerticle(url, appRole, config.query(),
+            config.database().poolSize(), metrics),
             config.query().instances()))
         .compose(v -> deploy(() -> new HttpVerticle(effective, metrics, registry), config.http().instances()))
         .map(v -> {

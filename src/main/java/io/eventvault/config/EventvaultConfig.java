@@ -92,10 +92,13 @@ public record EventvaultConfig(
 
   /** Where the events live. An empty URL means: start embedded PostgreSQL. */
   public record DatabaseConfig(
-      Optional<DatabaseUrl> url, int poolSize, String embeddedDataDir, MigrationMode migrations) {
+      Optional<DatabaseUrl> url, int poolSize, String embeddedDataDir, MigrationMode migrations, String appRole) {
     public DatabaseConfig {
       if (poolSize < 1) {
         throw new ConfigException("database.poolSize must be >= 1");
+      }
+      if (appRole == null || !appRole.matches("[a-z_][a-z0-9_]{0,62}")) {
+        throw new ConfigException("database.appRole must be a lower-case SQL identifier, got " + appRole);
       }
     }
 
@@ -104,11 +107,16 @@ public record EventvaultConfig(
           nonBlank(j.getString("url")).map(DatabaseUrl::parse),
           j.getInteger("poolSize", 4),
           j.getString("embeddedDataDir", "./data/pg"),
-          MigrationMode.parse(j.getString("migrations", "auto")));
+          MigrationMode.parse(j.getString("migrations", "auto")),
+          j.getString("appRole", "eventvault_app"));
     }
 
     public DatabaseConfig withUrl(DatabaseUrl newUrl) {
-      return new DatabaseConfig(Optional.of(newUrl), poolSize, embeddedDataDir, migrations);
+      return new DatabaseConfig(Optional.of(newUrl), poolSize, embeddedDataDir, migrations, appRole);
+    }
+
+    public DatabaseConfig withMigrations(MigrationMode mode) {
+      return new DatabaseConfig(url, poolSize, embeddedDataDir, mode, appRole);
     }
   }
 

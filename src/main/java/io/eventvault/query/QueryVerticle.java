@@ -33,14 +33,16 @@ public final class QueryVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(QueryVerticle.class);
 
   private final DatabaseUrl url;
+  private final String appRole;
   private final QueryConfig config;
   private final int poolSize;
   private final Metrics metrics;
   private Pool pool;
   private Cursors cursors;
 
-  public QueryVerticle(DatabaseUrl url, QueryConfig config, int poolSize, Metrics metrics) {
+  public QueryVerticle(DatabaseUrl url, String appRole, QueryConfig config, int poolSize, Metrics metrics) {
     this.url = url;
+    this.appRole = appRole;
     this.config = config;
     this.poolSize = poolSize;
     this.metrics = metrics;
@@ -48,7 +50,7 @@ public final class QueryVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    pool = Pools.readPool(vertx, url, poolSize, config.statementTimeoutMs());
+    pool = Pools.readPool(vertx, url, poolSize, config.statementTimeoutMs(), appRole);
     return pool.query(Sql.CURSOR_SECRET).execute().map(rows -> {
       cursors = new Cursors(rows.iterator().next().getString(0));
       vertx.eventBus().<EventQuery>consumer(Addresses.QUERY_PAGE, this::onPage);
@@ -76,7 +78,7 @@ public final class QueryVerticle extends VerticleBase {
     }
     QueryCompiler.Compiled compiled = QueryCompiler.page(effective);
     long started = System.nanoTime();
-    pool.preparedQuery(compiled.sql()).execute(compiled.params())
+    asTenant(query.tenantId(), conn -> conn.preparedQuery(compiled.sql()).execute(compiled.params()))
         .onSuccess(rows -> {
           metrics.queryCompleted("page", System.nanoTime() - started);
           message.reply(toPage(query, rows));
@@ -98,7 +100,7 @@ public final class QueryVerticle extends VerticleBase {
   private void onGet(Message<GetEvent> message) {
     GetEvent get = message.body();
     long started = System.nanoTime();
-    pool.preparedQuery(Sql.GET_EVENT).execute(Tuple.of(get.tenantId(), get.id()))
+    asTenant(get.tenantId(), conn -> conn.preparedQuery(Sql.GET_EVENT).execute(Tuple.of(get.tenantId(), get.id())))
         .onSuccess(rows -> {
           metrics.queryCompleted("get", System.nanoTime() - started);
           Iterator<Row> it = rows.iterator();
@@ -110,6 +112,13 @@ public final class QueryVerticle extends VerticleBase {
           }
         })
         .onFailure(failure -> fail(message, failure));
+  }
+
+  /** Runs {@code work} in a transaction that declares the tenant, so row-level security applies. */
+  private Future<RowSet<Row>> asTenant(String tenantId,
+      java.util.function.Function<io.vertx.sqlclient.SqlConnection, Future<RowSet<Row>>> work) {
+    return pool.withTransaction(conn -> conn.preparedQuery(Sql.SET_TENANT).execute(Tuple.of(tenantId))
+        .compose(v -> work.apply(conn)));
   }
 
   private void onReady(Message<Object> message) {

@@ -12,7 +12,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,10 +32,15 @@ public final class Migrator {
   /** A migration file: its version is the number after the leading V. */
   public record Migration(int version, String name, String sql) {}
 
-  private final Pool pool;
+  private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([a-z_]+)}");
 
-  public Migrator(Pool pool) {
+  private final Pool pool;
+  private final Map<String, String> placeholders;
+
+  /** {@code appRole} replaces {@code ${app_role}} in the migration files. */
+  public Migrator(Pool pool, String appRole) {
     this.pool = pool;
+    this.placeholders = Map.of("app_role", appRole);
   }
 
   public static List<Migration> migrations() {
@@ -99,14 +107,28 @@ public final class Migrator {
         });
   }
 
-  private static Future<Void> apply(SqlConnection conn, Migration migration) {
+  private Future<Void> apply(SqlConnection conn, Migration migration) {
     LOG.info("applying migration {}", migration.name());
-    return conn.begin().compose(tx -> conn.query(migration.sql()).execute()
+    String sql = substitute(migration.sql());
+    return conn.begin().compose(tx -> conn.query(sql).execute()
         .compose(v -> conn.preparedQuery(Sql.MIGRATION_RECORD)
             .execute(Tuple.of(migration.version(), migration.name())))
         .compose(v -> tx.commit())
         .recover(failure -> tx.rollback().transform(ignored -> Future.<Void>failedFuture(new IllegalStateException(
             "migration " + migration.name() + " failed: " + failure.getMessage(), failure)))));
+  }
+
+  String substitute(String sql) {
+    Matcher m = PLACEHOLDER.matcher(sql);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      String value = placeholders.get(m.group(1));
+      if (value == null) {
+        throw new IllegalStateException("migration uses unknown placeholder " + m.group());
+      }
+      m.appendReplacement(out, Matcher.quoteReplacement(value));
+    }
+    return m.appendTail(out).toString();
   }
 
   private static String resource(String path) {

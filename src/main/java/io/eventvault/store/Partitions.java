@@ -29,11 +29,14 @@ public final class Partitions {
 
   /** Creates the partitions of yesterday, today and {@code daysAhead} days ahead that are missing. */
   public Future<Integer> ensure(LocalDate today, int daysAhead) {
-    return pool.withTransaction(conn -> conn.query(Sql.PARTITION_LOCK).execute().compose(locked -> {
+    return pool.withTransaction(conn -> conn.query(Sql.PARTITION_LOCK_TIMEOUT).execute()
+        .compose(v -> conn.query(Sql.PARTITION_LOCK).execute()).compose(locked -> {
       Future<Integer> chain = Future.succeededFuture(0);
       for (int offset = -1; offset <= daysAhead; offset++) {
         LocalDate day = today.plusDays(offset);
-        chain = chain.compose(created -> conn.query(createSql(day)).execute().map(created + 1));
+        chain = chain.compose(created -> conn.query(createSql(day)).execute()
+            .compose(v -> conn.query(protectSql(day)).execute())
+            .map(created + 1));
       }
       return chain;
     })).onSuccess(n -> LOG.debug("partitions checked for {} days around {}", n, today));
@@ -42,6 +45,11 @@ public final class Partitions {
   /** Rows in the default partition: should be 0; anything else means a partition was missing. */
   public Future<Long> defaultPartitionRows() {
     return pool.query(Sql.DEFAULT_PARTITION_ROWS).execute().map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  /** Direct reads of a partition bypass the parent's policies: RLS without a policy shows them nothing. */
+  static String protectSql(LocalDate day) {
+    return "ALTER TABLE event_partitions." + partitionName(day) + " ENABLE ROW LEVEL SECURITY";
   }
 
   public static LocalDate todayUtc() {

@@ -21,13 +21,26 @@ public final class Pools {
   }
 
   /**
-   * A pool for reads: every session gets the statement timeout and custom plans (a generic plan would
-   * touch every partition, see DESIGN.md 4.5) as startup parameters, so no extra round trip is needed.
+   * A pool for reads: every session runs as the application role, with the statement timeout and custom
+   * plans (a generic plan would touch every partition, see DESIGN.md 4.5), all set as startup parameters,
+   * so no extra round trip is needed.
    */
-  public static Pool readPool(Vertx vertx, DatabaseUrl url, int size, int statementTimeoutMs) {
+  public static Pool readPool(Vertx vertx, DatabaseUrl url, int size, int statementTimeoutMs, String role) {
     PgConnectOptions options = connectOptions(url, "query");
+    options.addProperty("role", role);
     options.addProperty("statement_timeout", Integer.toString(statementTimeoutMs));
     options.addProperty("plan_cache_mode", "force_custom_plan");
+    return PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(size))
+        .connectingTo(options)
+        .using(vertx)
+        .build();
+  }
+
+  /** A pool whose sessions run as {@code role} (set at connection start): the application role. */
+  public static Pool rolePool(Vertx vertx, DatabaseUrl url, int size, String applicationName, String role) {
+    PgConnectOptions options = connectOptions(url, applicationName);
+    options.addProperty("role", role);
     return PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(size))
         .connectingTo(options)

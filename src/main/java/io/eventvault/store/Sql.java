@@ -24,14 +24,21 @@ public final class Sql {
   static final String MIGRATION_RECORD = "INSERT INTO eventvault_migrations (version, name) VALUES ($1, $2)";
 
   static final String PARTITION_LOCK = "SELECT pg_advisory_xact_lock(" + PARTITION_LOCK_KEY + ")";
+  /** Creating a partition locks the parent: give up after a short wait (and retry next round). */
+  static final String PARTITION_LOCK_TIMEOUT = "SET LOCAL lock_timeout = '5s'";
   static final String DEFAULT_PARTITION_ROWS = "SELECT count(*) FROM event_partitions.events_default";
 
   /**
-   * Serializes appends across every server on this database until COMMIT. Positions are drawn only while
-   * it is held, so position order is commit order: a reader that has seen position N will never later see
-   * a position below N (see docs/decisions.md, "Global order").
+   * Serializes appends across every server on this database until COMMIT, and declares the tenants whose
+   * rows this transaction may write (comma-separated; row-level security refuses any other). Positions are
+   * drawn only while the lock is held, so position order is commit order: a reader that has seen position
+   * N will never later see a position below N (see docs/decisions.md, "Global order").
    */
-  public static final String APPEND_LOCK = "SELECT pg_advisory_xact_lock(" + APPEND_LOCK_KEY + ")";
+  public static final String APPEND_BEGIN =
+      "SELECT pg_advisory_xact_lock(" + APPEND_LOCK_KEY + "), set_config('app.tenant_id', $1, true)";
+
+  /** Declares the one tenant whose rows this transaction may see (row-level security). */
+  public static final String SET_TENANT = "SELECT set_config('app.tenant_id', $1, true)";
 
   /**
    * One statement for a whole flush, whatever its size: arrays in, one row per input event out, in input

@@ -59,6 +59,11 @@ final class FlushRows {
     }
   }
 
+  /** The flush's tenants, comma-separated, as row-level security expects them. */
+  String tenants() {
+    return String.join(",", new java.util.TreeSet<>(tenantIds));
+  }
+
   int size() {
     return drafts.size();
   }

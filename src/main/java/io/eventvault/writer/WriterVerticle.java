@@ -19,6 +19,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,15 +51,18 @@ public final class WriterVerticle extends VerticleBase {
   private Pool pool;
   private MessageConsumer<AppendRequest> consumer;
 
-  public WriterVerticle(DatabaseUrl url, WriterConfig config, Metrics metrics) {
+  private final String appRole;
+
+  public WriterVerticle(DatabaseUrl url, String appRole, WriterConfig config, Metrics metrics) {
     this.url = url;
+    this.appRole = appRole;
     this.config = config;
     this.metrics = metrics;
   }
 
   @Override
   public Future<?> start() {
-    pool = Pools.pool(vertx, url, config.maxInFlight(), "writer");
+    pool = Pools.rolePool(vertx, url, config.maxInFlight(), "writer", appRole);
     metrics.queueDepth(() -> queuedEvents);
     consumer = vertx.eventBus().consumer(Addresses.APPEND, this::onAppend);
     return consumer.completion();
@@ -157,7 +161,7 @@ public final class WriterVerticle extends VerticleBase {
   }
 
   private Future<RowSet<Row>> write(FlushRows rows) {
-    return pool.withTransaction(conn -> conn.query(Sql.APPEND_LOCK).execute()
+    return pool.withTransaction(conn -> conn.preparedQuery(Sql.APPEND_BEGIN).execute(Tuple.of(rows.tenants()))
         .compose(locked -> conn.preparedQuery(Sql.APPEND).execute(rows.tuple())));
   }
 

@@ -41,7 +41,7 @@ class SchemaTest {
     Pool first = Pools.pool(vertx, database, 2, "m1");
     Pool second = Pools.pool(vertx, database, 2, "m2");
 
-    Future.all(new Migrator(first).migrate(), new Migrator(second).migrate()).await();
+    Future.all(new Migrator(first, "eventvault_app").migrate(), new Migrator(second, "eventvault_app").migrate()).await();
 
     assertThat(TestDatabase.count(database, "SELECT count(*) FROM eventvault_migrations"))
         .isEqualTo(Migrator.migrations().size());
@@ -51,16 +51,16 @@ class SchemaTest {
   @Test
   void external_mode_refuses_a_database_that_is_behind() {
     Pool pool = Pools.pool(vertx, database, 1, "check");
-    assertThatThrownBy(() -> new Migrator(pool).check().await())
+    assertThatThrownBy(() -> new Migrator(pool, "eventvault_app").check().await())
         .hasMessageContaining("schema is at version 0").hasMessageContaining("needs version");
-    new Migrator(pool).migrate().await();
-    assertThat(new Migrator(pool).check().await()).isEqualTo(Migrator.latestVersion());
+    new Migrator(pool, "eventvault_app").migrate().await();
+    assertThat(new Migrator(pool, "eventvault_app").check().await()).isEqualTo(Migrator.latestVersion());
   }
 
   @Test
   void partitions_exist_from_yesterday_to_days_ahead_and_the_default_partition_stays_empty() throws Exception {
     Pool pool = Pools.pool(vertx, database, 1, "partitions");
-    new Migrator(pool).migrate().await();
+    new Migrator(pool, "eventvault_app").migrate().await();
     LocalDate today = Partitions.todayUtc();
 
     new Partitions(pool).ensure(today, 3).await();

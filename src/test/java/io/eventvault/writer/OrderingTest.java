@@ -51,6 +51,7 @@ class OrderingTest {
           RETURN NEW;
         END $$;
         CREATE TRIGGER delay_slow_ids BEFORE INSERT ON event_ids FOR EACH ROW EXECUTE FUNCTION delay_slow_ids();
+        GRANT SELECT ON slow_ids TO eventvault_app;
         """);
     server = TestServer.startOn(database, c -> c.withWriter(new WriterConfig(100, 0, 2, 10_000)));
     key = server.tenantWithKey("acme", "ingest", "query", "replay");
