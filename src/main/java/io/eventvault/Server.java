@@ -1,6 +1,9 @@
 package io.eventvault;
 
 import io.eventvault.admin.AdminVerticle;
+import io.eventvault.bus.Addresses;
+import io.eventvault.store.Sql;
+import io.vertx.pgclient.pubsub.PgSubscriber;
 import io.eventvault.bus.LocalCodec;
 import io.eventvault.config.DatabaseUrl;
 import io.eventvault.config.EventvaultConfig;
@@ -47,6 +50,7 @@ public final class Server {
   private PrometheusMeterRegistry registry;
   private Vertx vertx;
   private Pool maintenance;
+  private PgSubscriber subscriber;
   private int port;
 
   public Server(EventvaultConfig config) {
@@ -83,6 +87,7 @@ public final class Server {
             config.query().instances()))
         .compose(v -> deploy(() -> new HttpVerticle(effective, metrics, registry), config.http().instances()))
         .map(v -> {
+          listen();
           vertx.setPeriodic(config.partitions().maintenanceIntervalSeconds() * 1000L, id -> maintain(partitions));
           if (config.adminToken().isEmpty()) {
             LOG.warn("EVENTVAULT_ADMIN_TOKEN is not set: admin endpoints are disabled");
@@ -90,6 +95,21 @@ public final class Server {
           LOG.info("listening on port {}", port);
           return port;
         });
+  }
+
+  /**
+   * LISTEN for other nodes: their commits wake this node's followers, their key revocations clear this
+   * node's auth caches. The connection reconnects on its own; while it is down, followers fall back to
+   * polling and caches to their expiry.
+   */
+  private void listen() {
+    subscriber = PgSubscriber.subscriber(vertx, url.connectOptions());
+    subscriber.reconnectPolicy(attempt -> 1000L);
+    subscriber.channel(Sql.APPENDED_CHANNEL).handler(payload -> vertx.eventBus().publish(Addresses.APPENDED, 0L));
+    subscriber.channel(Sql.KEY_REVOKED_CHANNEL)
+        .handler(hash -> vertx.eventBus().publish(Addresses.AUTH_REVOKED, hash));
+    subscriber.connect().onFailure(failure -> LOG.warn("LISTEN failed ({}); followers poll instead",
+        failure.getMessage()));
   }
 
   private Future<Void> maintain(Partitions partitions) {
@@ -126,6 +146,9 @@ public final class Server {
         LOG.warn("undeploy failed: {}", failure.getMessage());
         return Future.succeededFuture();
       });
+    }
+    if (subscriber != null) {
+      chain = chain.compose(v -> subscriber.close().otherwiseEmpty());
     }
     return chain
         .compose(v -> maintenance.close())

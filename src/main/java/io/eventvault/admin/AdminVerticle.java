@@ -112,6 +112,7 @@ public final class AdminVerticle extends VerticleBase {
         return Future.failedFuture(new AdminFailure(Failures.NOT_FOUND, "no active key " + c.keyId()));
       }
       Buffer hash = rows.iterator().next().getBuffer(0);
+      // This node at once; other nodes through NOTIFY (see Server#listen).
       vertx.eventBus().publish(Addresses.AUTH_REVOKED, ApiKeys.hex(hash.getBytes()));
       return Future.succeededFuture(new JsonObject().put("id", c.keyId().toString()));
     });

@@ -166,7 +166,8 @@ public record EventvaultConfig(
 
   /** Reads: page sizes and the statement timeout of every query. */
   public record QueryConfig(
-      int instances, int defaultLimit, int maxLimit, int replayPageSize, int statementTimeoutMs) {
+      int instances, int defaultLimit, int maxLimit, int replayPageSize, int statementTimeoutMs,
+      int keepAliveSeconds, int followPollMs) {
     public QueryConfig {
       if (instances <= 0) {
         instances = cores();
@@ -180,6 +181,12 @@ public record EventvaultConfig(
       if (statementTimeoutMs < 0) {
         throw new ConfigException("query.statementTimeoutMs must be >= 0");
       }
+      if (keepAliveSeconds < 1) {
+        throw new ConfigException("query.keepAliveSeconds must be >= 1");
+      }
+      if (followPollMs < 10) {
+        throw new ConfigException("query.followPollMs must be >= 10");
+      }
     }
 
     static QueryConfig fromJson(JsonObject j) {
@@ -188,7 +195,9 @@ public record EventvaultConfig(
           j.getInteger("defaultLimit", 100),
           j.getInteger("maxLimit", 1000),
           j.getInteger("replayPageSize", 1000),
-          j.getInteger("statementTimeoutMs", 10_000));
+          j.getInteger("statementTimeoutMs", 10_000),
+          j.getInteger("keepAliveSeconds", 15),
+          j.getInteger("followPollMs", 2000));
     }
   }
 

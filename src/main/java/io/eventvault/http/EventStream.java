@@ -9,13 +9,18 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import java.util.function.LongConsumer;
 
 /**
- * Replays stored events in position order as NDJSON or Server-Sent Events. Pages come from the query
- * verticle one at a time; the next page is asked for only when the client has drained the last one, so a
- * slow client holds at most one page in memory and pauses the database reads.
+ * Streams events in position order as NDJSON or Server-Sent Events: first the stored ones, then (with
+ * {@code follow}) new ones as they commit. Pages come from the query verticle one at a time, and the next
+ * page is asked for only when the client has drained the last one: a slow client holds at most one page in
+ * memory, pauses the database reads, and catches up from the database when it drains. A follower is woken
+ * by the writer's "appended" notifications (and by PostgreSQL NOTIFY from other nodes); the database stays
+ * the source of truth, so a lost notification only delays an event until the next fallback poll.
  */
 final class EventStream {
 
@@ -30,43 +35,69 @@ final class EventStream {
     }
   }
 
+  /** How a stream is run: follow or not, heartbeat and fallback-poll intervals. */
+  record Options(boolean follow, long keepAliveMs, long pollMs) {}
+
   private static final DeliveryOptions PAGE = new DeliveryOptions().setSendTimeout(60_000);
 
   private final Vertx vertx;
   private final RoutingContext ctx;
   private final HttpServerResponse response;
   private final Format format;
+  private final Options options;
   private final Metrics metrics;
   private final int pageSize;
+  private final LongConsumer onDelivered;
   private EventQuery query;
   private boolean closed;
+  private boolean fetching;
+  private boolean caughtUp;
+  private boolean wakeUp;
+  /** True once the stored events have been sent: later events are live, and their latency is measured. */
+  private boolean live;
+  private MessageConsumer<Long> appended;
+  private long keepAliveTimer = -1;
+  private long pollTimer = -1;
 
-  EventStream(Vertx vertx, RoutingContext ctx, EventQuery query, Format format, Metrics metrics) {
+  EventStream(Vertx vertx, RoutingContext ctx, EventQuery query, Format format, Options options, Metrics metrics,
+      LongConsumer onDelivered) {
     this.vertx = vertx;
     this.ctx = ctx;
     this.response = ctx.response();
     this.query = query;
     this.format = format;
+    this.options = options;
     this.metrics = metrics;
     this.pageSize = query.limit();
+    this.onDelivered = onDelivered;
   }
 
   /** Fetches the first page before answering, so a failure can still be a problem+json answer. */
   Future<Void> start() {
+    if (options.follow()) {
+      // Listen before the first read, so no commit between the read and the subscription is missed.
+      appended = vertx.eventBus().consumer(Addresses.APPENDED, message -> wake());
+    }
+    fetching = true;
     return fetch().map(first -> {
+      fetching = false;
       response.setChunked(true)
           .putHeader("Content-Type", format.contentType + "; charset=utf-8")
           .putHeader("Cache-Control", "no-cache")
           .putHeader("X-Accel-Buffering", "no");
       metrics.streamOpened();
-      response.closeHandler(v -> closed = true);
-      response.endHandler(v -> metrics.streamClosed());
+      response.closeHandler(v -> close());
+      response.endHandler(v -> close());
       if (format == Format.SSE) {
         response.write("retry: 3000\n\n");
       }
+      if (options.follow()) {
+        keepAliveTimer = vertx.setPeriodic(options.keepAliveMs(), id -> keepAlive());
+        pollTimer = vertx.setPeriodic(options.pollMs(), id -> wake());
+      }
       deliver(first);
-      return null;
-    });
+      return (Void) null;
+    }).onFailure(failure -> close());
   }
 
   private Future<EventPage> fetch() {
@@ -81,15 +112,42 @@ final class EventStream {
       response.write(render(page));
       metrics.eventsStreamed(page.events().size());
       query = query.withAfterPosition(page.lastPosition());
+      onDelivered.accept(page.lastPosition());
     }
-    if (page.events().size() < pageSize) {
+    if (page.events().size() == pageSize) {
+      whenDrained(this::next);
+      return;
+    }
+    if (!options.follow()) {
       response.end();
       return;
     }
+    caughtUp = true;
+    live = true;
+    if (wakeUp) {
+      wake();
+    }
+  }
+
+  /** A commit happened somewhere (or the fallback poll fired): read again once the client has room. */
+  private void wake() {
+    if (closed) {
+      return;
+    }
+    if (fetching || !caughtUp) {
+      wakeUp = true;
+      return;
+    }
+    wakeUp = false;
+    caughtUp = false;
+    whenDrained(this::next);
+  }
+
+  private void whenDrained(Runnable action) {
     if (response.writeQueueFull()) {
-      response.drainHandler(v -> next());
+      response.drainHandler(v -> action.run());
     } else {
-      next();
+      action.run();
     }
   }
 
@@ -97,18 +155,58 @@ final class EventStream {
     if (closed) {
       return;
     }
-    fetch().onSuccess(this::deliver).onFailure(failure -> {
-      if (format == Format.SSE && !closed) {
-        response.write("event: error\ndata: " + Problems.toApiException(failure, 500).getMessage()
-            .replace('\n', ' ') + "\n\n");
+    fetching = true;
+    fetch().onComplete(result -> {
+      fetching = false;
+      if (result.succeeded()) {
+        deliver(result.result());
+      } else {
+        fail(result.cause());
       }
-      // Ending without the final chunk tells an NDJSON client the stream is incomplete.
-      ctx.request().connection().close();
     });
+  }
+
+  private void fail(Throwable failure) {
+    if (closed) {
+      return;
+    }
+    if (format == Format.SSE) {
+      response.write("event: error\ndata: " + Problems.toApiException(failure, 500).getMessage()
+          .replace('\n', ' ') + "\n\n");
+    }
+    // Ending without the final chunk tells an NDJSON client the stream is incomplete.
+    ctx.request().connection().close();
+    close();
+  }
+
+  private void keepAlive() {
+    if (!closed && caughtUp && !response.writeQueueFull()) {
+      response.write(format == Format.SSE ? ": keep-alive\n\n" : "\n");
+    }
+  }
+
+  private void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (keepAliveTimer >= 0) {
+      vertx.cancelTimer(keepAliveTimer);
+    }
+    if (pollTimer >= 0) {
+      vertx.cancelTimer(pollTimer);
+    }
+    if (appended != null) {
+      appended.unregister();
+    }
+    if (response.headWritten()) {
+      metrics.streamClosed();
+    }
   }
 
   private Buffer render(EventPage page) {
     Buffer buffer = Buffer.buffer(page.events().size() * 512);
+    long now = System.currentTimeMillis();
     for (StoredEvent event : page.events()) {
       String json = event.toJson();
       if (format == Format.NDJSON) {
@@ -117,6 +215,9 @@ final class EventStream {
         buffer.appendString("id: ").appendString(Long.toString(event.position()))
             .appendString("\nevent: ").appendString(event.type())
             .appendString("\ndata: ").appendString(json).appendString("\n\n");
+      }
+      if (live) {
+        metrics.followLatency(now - event.recordedAt().toEpochMilli());
       }
     }
     return buffer;

@@ -285,11 +285,13 @@ public final class HttpVerticle extends VerticleBase {
       ctx.fail(ApiException.of(406, "Accept must be application/x-ndjson or text/event-stream"));
       return;
     }
-    if ("true".equals(ctx.queryParams().get("follow"))) {
-      ctx.fail(ApiException.badRequest("follow=true is not available yet; replay the stored events and resume "
-          + "with Last-Event-ID"));
+    String followParam = ctx.queryParams().get("follow");
+    if (followParam != null && !followParam.equals("true") && !followParam.equals("false")) {
+      ctx.fail(ApiException.badRequest("follow must be true or false"));
       return;
     }
+    EventStream.Options options = new EventStream.Options("true".equals(followParam),
+        config.query().keepAliveSeconds() * 1000L, config.query().followPollMs());
     EventQuery query = queries.fromParams(principal, ctx.queryParams(), true);
     String lastEventId = ctx.request().getHeader("Last-Event-ID");
     if (lastEventId != null) {
@@ -300,7 +302,7 @@ public final class HttpVerticle extends VerticleBase {
         return;
       }
     }
-    new EventStream(vertx, ctx, query, format, metrics).start().onFailure(ctx::fail);
+    new EventStream(vertx, ctx, query, format, options, metrics, position -> { }).start().onFailure(ctx::fail);
   }
 
   static EventStream.Format streamFormat(String accept) {

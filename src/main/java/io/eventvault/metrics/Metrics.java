@@ -25,5 +25,8 @@ public interface Metrics {
 
   default void eventsStreamed(int count) {}
 
+  /** From recorded_at (the append statement) to the moment a live event is written to a follower. */
+  default void followLatency(long millis) {}
+
   default void defaultPartitionRows(Supplier<Number> rows) {}
 }

@@ -20,6 +20,7 @@ public final class MicrometerMetrics implements Metrics {
   private final Counter flushFailures;
   private final AtomicInteger openStreams = new AtomicInteger();
   private final Counter streamed;
+  private final Timer followLatency;
 
   public MicrometerMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -34,6 +35,9 @@ public final class MicrometerMetrics implements Metrics {
     this.flushFailures = Counter.builder("eventvault_writer_flush_failures").register(registry);
     this.streamed = Counter.builder("eventvault_stream_events").description("Events written to streams")
         .register(registry);
+    this.followLatency = Timer.builder("eventvault_stream_follow_latency")
+        .description("From the append statement to a live event written to a follower")
+        .publishPercentiles(0.5, 0.99).register(registry);
     Gauge.builder("eventvault_streams_open", openStreams, AtomicInteger::get).register(registry);
   }
 
@@ -84,6 +88,11 @@ public final class MicrometerMetrics implements Metrics {
   @Override
   public void eventsStreamed(int count) {
     streamed.increment(count);
+  }
+
+  @Override
+  public void followLatency(long millis) {
+    followLatency.record(Math.max(0, millis), TimeUnit.MILLISECONDS);
   }
 
   @Override

@@ -34,8 +34,11 @@ public final class Sql {
    * drawn only while the lock is held, so position order is commit order: a reader that has seen position
    * N will never later see a position below N (see docs/decisions.md, "Global order").
    */
-  public static final String APPEND_BEGIN =
-      "SELECT pg_advisory_xact_lock(" + APPEND_LOCK_KEY + "), set_config('app.tenant_id', $1, true)";
+  public static final String APPEND_BEGIN = "SELECT pg_advisory_xact_lock(" + APPEND_LOCK_KEY + "), "
+      + "set_config('app.tenant_id', $1, true), pg_notify('" + Sql.APPENDED_CHANNEL + "', '')";
+
+  /** NOTIFY channel: sent by every flush at COMMIT, so followers on other nodes wake up. */
+  public static final String APPENDED_CHANNEL = "eventvault_appended";
 
   /** Declares the one tenant whose rows this transaction may see (row-level security). */
   public static final String SET_TENANT = "SELECT set_config('app.tenant_id', $1, true)";
@@ -105,10 +108,17 @@ public final class Sql {
   public static final String CREATE_KEY = """
       INSERT INTO api_keys (id, tenant_id, key_hash, scopes, projects) VALUES ($1, $2, $3, $4, $5)
       RETURNING created_at""";
+  /** Revokes, and tells every node (NOTIFY at commit) to drop the key from its cache. */
   public static final String REVOKE_KEY = """
-      UPDATE api_keys SET revoked_at = now()
-      WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL
-      RETURNING key_hash""";
+      WITH revoked AS (
+        UPDATE api_keys SET revoked_at = now()
+        WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL
+        RETURNING key_hash
+      )
+      SELECT key_hash, pg_notify('eventvault_key_revoked', encode(key_hash, 'hex')) FROM revoked""";
+
+  /** NOTIFY channel of revoked keys (payload: SHA-256 of the secret, hex). */
+  public static final String KEY_REVOKED_CHANNEL = "eventvault_key_revoked";
   public static final String LIST_KEYS = """
       SELECT id, scopes, projects, created_at, revoked_at, last_used_at
       FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, id""";

@@ -24,7 +24,7 @@ class StreamTest {
   @BeforeAll
   static void start() {
     server = TestServer.start("stream", c -> new io.eventvault.config.EventvaultConfig(c.http(), c.database(),
-        c.adminToken(), c.authCacheSeconds(), c.writer(), new QueryConfig(1, 100, 1000, 250, 10_000),
+        c.adminToken(), c.authCacheSeconds(), c.writer(), new QueryConfig(1, 100, 1000, 250, 10_000, 15, 2000),
         c.partitions()));
     key = server.tenantWithKey("acme", "ingest", "replay");
     for (int round = 0; round < 6; round++) {
