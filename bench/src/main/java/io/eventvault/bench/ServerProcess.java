@@ -38,6 +38,11 @@ final class ServerProcess {
   static ServerProcess start(Path root, Path jar, String databaseUrl, String adminToken, List<String> javaOpts,
                              Path log) throws Exception {
     List<String> cmd = new ArrayList<>();
+    String[] self = Proc.statFields(ProcessHandle.current().pid());
+    int nice = self == null ? 0 : Integer.parseInt(self[16]);
+    if (nice != 0) { // the generator may run at a raised priority: the server gets the ordinary one back
+      cmd.addAll(List.of("nice", "-n", String.valueOf(-nice)));
+    }
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(javaOpts);
     cmd.add("-jar");
