@@ -10,6 +10,10 @@ public final class Addresses {
   public static final String QUERY_PAGE = "eventvault.query.page";
   /** {@code GetEvent} → {@code StoredEvent}. */
   public static final String QUERY_GET = "eventvault.query.get";
+  /** {@code SubscriptionCommand} → JSON text. */
+  public static final String SUBSCRIPTIONS = "eventvault.query.subscriptions";
+  /** {@code EventQuery} → JSON text {@code {"events": n, "capped": bool, "oldestRecordedAt": …}}: the lag. */
+  public static final String QUERY_LAG = "eventvault.query.lag";
   /** Any body → "ok" when the database answers and the schema is current. */
   public static final String QUERY_READY = "eventvault.query.ready";
   /** {@code AdminCommand} → JSON text answer. */

@@ -26,6 +26,11 @@ public final class LocalCodec<T> implements MessageCodec<T, T> {
     register(vertx, Messages.CreateKey.class);
     register(vertx, Messages.RevokeKey.class);
     register(vertx, Messages.ListKeys.class);
+    register(vertx, Messages.CreateSubscription.class);
+    register(vertx, Messages.GetSubscription.class);
+    register(vertx, Messages.AckSubscription.class);
+    register(vertx, Messages.DeleteSubscription.class);
+    register(vertx, Messages.ListSubscriptions.class);
     register(vertx, io.eventvault.domain.EventQuery.class);
     register(vertx, io.eventvault.domain.EventPage.class);
     register(vertx, io.eventvault.domain.StoredEvent.class);

@@ -41,4 +41,21 @@ public final class Messages {
   public record RevokeKey(String tenantId, UUID keyId) implements AdminCommand {}
 
   public record ListKeys(String tenantId) implements AdminCommand {}
+
+  /** Durable subscriptions (named checkpoints of one tenant); answered with JSON text. */
+  public sealed interface SubscriptionCommand
+      permits CreateSubscription, GetSubscription, AckSubscription, DeleteSubscription, ListSubscriptions {
+    String tenantId();
+  }
+
+  public record CreateSubscription(String tenantId, String name, String filterJson, long position)
+      implements SubscriptionCommand {}
+
+  public record GetSubscription(String tenantId, String name) implements SubscriptionCommand {}
+
+  public record AckSubscription(String tenantId, String name, long position) implements SubscriptionCommand {}
+
+  public record DeleteSubscription(String tenantId, String name) implements SubscriptionCommand {}
+
+  public record ListSubscriptions(String tenantId) implements SubscriptionCommand {}
 }

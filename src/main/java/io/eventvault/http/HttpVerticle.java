@@ -1,6 +1,7 @@
 package io.eventvault.http;
 
 import io.eventvault.bus.Addresses;
+import io.eventvault.bus.Messages;
 import io.eventvault.bus.Messages.AdminCommand;
 import io.eventvault.bus.Messages.AppendRequest;
 import io.eventvault.bus.Messages.AppendResult;
@@ -100,6 +101,13 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/v1/events").handler(scoped(Scope.QUERY, this::list));
     router.get("/v1/events/stream").handler(scoped(Scope.REPLAY, this::stream));
     router.get("/v1/events/:id").handler(scoped(Scope.QUERY, this::get));
+
+    router.post("/v1/subscriptions").handler(body).handler(scoped(Scope.REPLAY, this::createSubscription));
+    router.get("/v1/subscriptions").handler(scoped(Scope.REPLAY, this::listSubscriptions));
+    router.get("/v1/subscriptions/:name").handler(scoped(Scope.REPLAY, this::getSubscription));
+    router.get("/v1/subscriptions/:name/stream").handler(scoped(Scope.REPLAY, this::streamSubscription));
+    router.post("/v1/subscriptions/:name/ack").handler(body).handler(scoped(Scope.REPLAY, this::ackSubscription));
+    router.delete("/v1/subscriptions/:name").handler(scoped(Scope.REPLAY, this::deleteSubscription));
 
     router.post("/v1/admin/tenants").handler(body).handler(this::createTenant);
     router.post("/v1/admin/tenants/:tenantId/keys").handler(body).handler(this::createKey);
@@ -295,12 +303,7 @@ public final class HttpVerticle extends VerticleBase {
     EventQuery query = queries.fromParams(principal, ctx.queryParams(), true);
     String lastEventId = ctx.request().getHeader("Last-Event-ID");
     if (lastEventId != null) {
-      try {
-        query = query.withAfterPosition(Long.parseLong(lastEventId.trim()));
-      } catch (NumberFormatException e) {
-        ctx.fail(ApiException.badRequest("Last-Event-ID must be a position (an integer), got " + lastEventId));
-        return;
-      }
+      query = query.withAfterPosition(parseLastEventId(lastEventId));
     }
     new EventStream(vertx, ctx, query, format, options, metrics, position -> { }).start().onFailure(ctx::fail);
   }
@@ -314,6 +317,138 @@ public final class HttpVerticle extends VerticleBase {
       return EventStream.Format.SSE;
     }
     return null;
+  }
+
+  // Subscriptions -----------------------------------------------------------------------------------
+
+  private static final Pattern SUBSCRIPTION_NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+
+  private void createSubscription(RoutingContext ctx, Principal principal) {
+    JsonObject body = jsonBody(ctx);
+    for (String field : body.fieldNames()) {
+      if (!Set.of("name", "filter", "fromPosition").contains(field)) {
+        throw ApiException.badRequest("unknown field " + field + "; a subscription has name, filter, fromPosition");
+      }
+    }
+    String name = body.getValue("name") instanceof String s ? s : null;
+    if (name == null || !SUBSCRIPTION_NAME.matcher(name).matches()) {
+      throw ApiException.unprocessable("name must be 1..100 characters of letters, digits, . _ -");
+    }
+    JsonObject filter = body.getValue("filter") == null ? new JsonObject()
+        : body.getValue("filter") instanceof JsonObject f ? f : null;
+    if (filter == null) {
+      throw ApiException.unprocessable("filter must be a JSON object with the fields of the JSON query");
+    }
+    queries.fromSubscriptionFilter(principal, filter);
+    Object from = body.getValue("fromPosition");
+    if (from != null && !(from instanceof Integer || from instanceof Long) || from != null
+        && ((Number) from).longValue() < 1) {
+      throw ApiException.unprocessable("fromPosition must be an integer >= 1");
+    }
+    long position = from == null ? 0 : ((Number) from).longValue() - 1;
+    subscription(ctx, new Messages.CreateSubscription(principal.tenantId(), name, filter.encode(), position), 201);
+  }
+
+  private void listSubscriptions(RoutingContext ctx, Principal principal) {
+    vertx.eventBus().<String>request(Addresses.SUBSCRIPTIONS, new Messages.ListSubscriptions(principal.tenantId()),
+            READ)
+        .compose(reply -> {
+          JsonArray list = new JsonObject(reply.body()).getJsonArray("subscriptions");
+          Future<Void> chain = Future.succeededFuture();
+          for (Object item : list) {
+            chain = chain.compose(v -> withLag(principal, (JsonObject) item).mapEmpty());
+          }
+          return chain.map(v -> new JsonObject().put("subscriptions", list));
+        })
+        .onSuccess(json -> ctx.json(json))
+        .onFailure(ctx::fail);
+  }
+
+  private void getSubscription(RoutingContext ctx, Principal principal) {
+    vertx.eventBus().<String>request(Addresses.SUBSCRIPTIONS,
+            new Messages.GetSubscription(principal.tenantId(), ctx.pathParam("name")), READ)
+        .compose(reply -> withLag(principal, new JsonObject(reply.body())))
+        .onSuccess(json -> ctx.json(json))
+        .onFailure(ctx::fail);
+  }
+
+  /** Adds {@code lag: {events, capped, seconds}} and updates the lag metric. */
+  private Future<JsonObject> withLag(Principal principal, JsonObject subscription) {
+    EventQuery query = queries.fromSubscriptionFilter(principal, subscription.getJsonObject("filter"))
+        .withAfterPosition(subscription.getLong("position"));
+    return vertx.eventBus().<String>request(Addresses.QUERY_LAG, query, READ).map(reply -> {
+      JsonObject lag = new JsonObject(reply.body());
+      metrics.subscriptionLag(principal.tenantId(), subscription.getString("name"), lag.getLong("events"),
+          lag.getDouble("seconds"));
+      return subscription.put("lag", lag);
+    });
+  }
+
+  private void streamSubscription(RoutingContext ctx, Principal principal) {
+    EventStream.Format format = streamFormat(ctx.request().getHeader("Accept"));
+    if (format == null) {
+      throw ApiException.of(406, "Accept must be application/x-ndjson or text/event-stream");
+    }
+    for (String param : ctx.queryParams().names()) {
+      if (!param.equals("follow")) {
+        throw ApiException.badRequest("unknown query parameter " + param + "; a subscription stream takes follow");
+      }
+    }
+    boolean follow = !"false".equals(ctx.queryParams().get("follow"));
+    String name = ctx.pathParam("name");
+    vertx.eventBus().<String>request(Addresses.SUBSCRIPTIONS, new Messages.GetSubscription(principal.tenantId(), name),
+            READ)
+        .compose(reply -> {
+          JsonObject subscription = new JsonObject(reply.body());
+          long after = subscription.getLong("position");
+          String lastEventId = ctx.request().getHeader("Last-Event-ID");
+          if (lastEventId != null) {
+            after = parseLastEventId(lastEventId);
+          }
+          EventQuery query = queries.fromSubscriptionFilter(principal, subscription.getJsonObject("filter"))
+              .withAfterPosition(after);
+          EventStream.Options options = new EventStream.Options(follow, config.query().keepAliveSeconds() * 1000L,
+              config.query().followPollMs());
+          return new EventStream(vertx, ctx, query, format, options, metrics, position -> { }).start();
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void ackSubscription(RoutingContext ctx, Principal principal) {
+    JsonObject body = jsonBody(ctx);
+    Object position = body.getValue("position");
+    if (!(position instanceof Integer || position instanceof Long) || ((Number) position).longValue() < 0
+        || body.size() != 1) {
+      throw ApiException.unprocessable("send {\"position\": N}, the last position processed");
+    }
+    subscription(ctx, new Messages.AckSubscription(principal.tenantId(), ctx.pathParam("name"),
+        ((Number) position).longValue()), 200);
+  }
+
+  private void deleteSubscription(RoutingContext ctx, Principal principal) {
+    vertx.eventBus().request(Addresses.SUBSCRIPTIONS,
+            new Messages.DeleteSubscription(principal.tenantId(), ctx.pathParam("name")), READ)
+        .onSuccess(reply -> ctx.response().setStatusCode(204).end())
+        .onFailure(ctx::fail);
+  }
+
+  private void subscription(RoutingContext ctx, Messages.SubscriptionCommand command, int status) {
+    vertx.eventBus().<String>request(Addresses.SUBSCRIPTIONS, command, READ)
+        .onSuccess(reply -> ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+            .end(reply.body()))
+        .onFailure(ctx::fail);
+  }
+
+  private static long parseLastEventId(String value) {
+    try {
+      long parsed = Long.parseLong(value.trim());
+      if (parsed < 0) {
+        throw new NumberFormatException();
+      }
+      return parsed;
+    } catch (NumberFormatException e) {
+      throw ApiException.badRequest("Last-Event-ID must be a position (a non-negative integer), got " + value);
+    }
   }
 
   // Admin ------------------------------------------------------------------------------------------

@@ -109,6 +109,17 @@ public final class QueryParser {
         string(json, "cursor"));
   }
 
+  /** A subscription's filter: the JSON query fields, without paging ({@code limit}, {@code cursor}, {@code order}). */
+  public EventQuery fromSubscriptionFilter(Principal principal, JsonObject filter) {
+    for (String name : filter.fieldNames()) {
+      if (Set.of("limit", "cursor", "order").contains(name)) {
+        throw ApiException.badRequest("a subscription filter has no " + name + "; it is read in position order");
+      }
+    }
+    EventQuery query = fromJson(principal, filter.encode());
+    return query.withLimit(config.replayPageSize());
+  }
+
   private EventQuery build(Principal principal, String projectId, List<String> types, String typePrefix,
       String userId, String subject, String correlationId, Instant occurredFrom, Instant occurredTo,
       Long fromPosition, Long toPosition, String payloadContains, List<Condition> where, boolean descending,

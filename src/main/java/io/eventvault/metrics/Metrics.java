@@ -28,5 +28,7 @@ public interface Metrics {
   /** From recorded_at (the append statement) to the moment a live event is written to a follower. */
   default void followLatency(long millis) {}
 
+  default void subscriptionLag(String tenantId, String name, long events, double seconds) {}
+
   default void defaultPartitionRows(Supplier<Number> rows) {}
 }

@@ -21,6 +21,10 @@ public final class MicrometerMetrics implements Metrics {
   private final AtomicInteger openStreams = new AtomicInteger();
   private final Counter streamed;
   private final Timer followLatency;
+  private final java.util.Map<String, java.util.concurrent.atomic.AtomicLong> lagEvents =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<String, java.util.concurrent.atomic.AtomicLong> lagSeconds =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   public MicrometerMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -93,6 +97,26 @@ public final class MicrometerMetrics implements Metrics {
   @Override
   public void followLatency(long millis) {
     followLatency.record(Math.max(0, millis), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void subscriptionLag(String tenantId, String name, long events, double seconds) {
+    String key = tenantId + "\u0000" + name;
+    lagEvents.computeIfAbsent(key, k -> {
+      java.util.concurrent.atomic.AtomicLong value = new java.util.concurrent.atomic.AtomicLong();
+      Gauge.builder("eventvault_subscription_lag_events", value, java.util.concurrent.atomic.AtomicLong::get)
+          .tag("tenant", tenantId).tag("subscription", name)
+          .description("Matching events after the checkpoint (counted up to 10,000), when last read")
+          .register(registry);
+      return value;
+    }).set(events);
+    lagSeconds.computeIfAbsent(key, k -> {
+      java.util.concurrent.atomic.AtomicLong value = new java.util.concurrent.atomic.AtomicLong();
+      Gauge.builder("eventvault_subscription_lag_seconds", value, v -> v.get() / 1000.0)
+          .tag("tenant", tenantId).tag("subscription", name)
+          .description("Age of the oldest event after the checkpoint, when last read").register(registry);
+      return value;
+    }).set((long) (seconds * 1000));
   }
 
   @Override

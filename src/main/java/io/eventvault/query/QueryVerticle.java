@@ -2,7 +2,17 @@ package io.eventvault.query;
 
 import io.eventvault.bus.Addresses;
 import io.eventvault.bus.Failures;
+import io.eventvault.bus.Messages.AckSubscription;
+import io.eventvault.bus.Messages.CreateSubscription;
+import io.eventvault.bus.Messages.DeleteSubscription;
 import io.eventvault.bus.Messages.GetEvent;
+import io.eventvault.bus.Messages.GetSubscription;
+import io.eventvault.bus.Messages.ListSubscriptions;
+import io.eventvault.bus.Messages.SubscriptionCommand;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.eventvault.config.DatabaseUrl;
 import io.eventvault.config.EventvaultConfig.QueryConfig;
 import io.eventvault.domain.EventPage;
@@ -30,6 +40,8 @@ import org.slf4j.LoggerFactory;
 /** Owns every read: pages of a query (also the pages of a replay), one event by id, readiness. */
 public final class QueryVerticle extends VerticleBase {
 
+  static final int LAG_CAP = 10_000;
+
   private static final Logger LOG = LoggerFactory.getLogger(QueryVerticle.class);
 
   private final DatabaseUrl url;
@@ -56,6 +68,8 @@ public final class QueryVerticle extends VerticleBase {
       vertx.eventBus().<EventQuery>consumer(Addresses.QUERY_PAGE, this::onPage);
       vertx.eventBus().<GetEvent>consumer(Addresses.QUERY_GET, this::onGet);
       vertx.eventBus().consumer(Addresses.QUERY_READY, this::onReady);
+      vertx.eventBus().<SubscriptionCommand>consumer(Addresses.SUBSCRIPTIONS, this::onSubscription);
+      vertx.eventBus().<EventQuery>consumer(Addresses.QUERY_LAG, this::onLag);
       return null;
     });
   }
@@ -112,6 +126,93 @@ public final class QueryVerticle extends VerticleBase {
           }
         })
         .onFailure(failure -> fail(message, failure));
+  }
+
+  /** Subscriptions: named checkpoints. Every statement runs as the tenant (row-level security). */
+  private void onSubscription(Message<SubscriptionCommand> message) {
+    SubscriptionCommand command = message.body();
+    Future<JsonObject> answer;
+    if (command instanceof CreateSubscription c) {
+      answer = asTenant(c.tenantId(), conn -> conn.preparedQuery(Sql.CREATE_SUBSCRIPTION)
+          .execute(Tuple.of(c.tenantId(), c.name(), c.filterJson(), c.position())))
+          .compose(rows -> rows.size() == 0
+              ? Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, Failures.CONFLICT,
+                  "subscription " + c.name() + " already exists"))
+              : Future.succeededFuture(new JsonObject().put("name", c.name())
+                  .put("filter", new JsonObject(c.filterJson())).put("position", c.position())
+                  .put("createdAt", timestamp(rows.iterator().next().getOffsetDateTime(0)))));
+    } else if (command instanceof GetSubscription c) {
+      answer = asTenant(c.tenantId(), conn -> conn.preparedQuery(Sql.GET_SUBSCRIPTION)
+          .execute(Tuple.of(c.tenantId(), c.name())))
+          .compose(rows -> single(rows, c.name()).map(row -> new JsonObject().put("name", c.name())
+              .put("filter", new JsonObject(row.getString(0))).put("position", row.getLong(1))
+              .put("createdAt", timestamp(row.getOffsetDateTime(2)))
+              .put("ackedAt", timestamp(row.getOffsetDateTime(3)))));
+    } else if (command instanceof AckSubscription c) {
+      answer = asTenant(c.tenantId(), conn -> conn.preparedQuery(Sql.ACK_SUBSCRIPTION)
+          .execute(Tuple.of(c.tenantId(), c.name(), c.position())))
+          .compose(rows -> single(rows, c.name()).map(row -> new JsonObject().put("name", c.name())
+              .put("position", row.getLong(0))));
+    } else if (command instanceof DeleteSubscription c) {
+      answer = asTenant(c.tenantId(), conn -> conn.preparedQuery(Sql.DELETE_SUBSCRIPTION)
+          .execute(Tuple.of(c.tenantId(), c.name())))
+          .compose(rows -> single(rows, c.name()).map(row -> new JsonObject().put("name", c.name())));
+    } else {
+      ListSubscriptions c = (ListSubscriptions) command;
+      answer = asTenant(c.tenantId(), conn -> conn.preparedQuery(Sql.LIST_SUBSCRIPTIONS)
+          .execute(Tuple.of(c.tenantId())))
+          .map(rows -> {
+            JsonArray list = new JsonArray();
+            for (Row row : rows) {
+              list.add(new JsonObject().put("name", row.getString(0)).put("filter", new JsonObject(row.getString(1)))
+                  .put("position", row.getLong(2)).put("createdAt", timestamp(row.getOffsetDateTime(3)))
+                  .put("ackedAt", timestamp(row.getOffsetDateTime(4))));
+            }
+            return new JsonObject().put("subscriptions", list);
+          });
+    }
+    answer.onSuccess(json -> message.reply(json.encode())).onFailure(failure -> {
+      if (failure instanceof ReplyException reply) {
+        message.fail(reply.failureCode(), reply.getMessage());
+      } else {
+        fail(message, failure);
+      }
+    });
+  }
+
+  private static Future<Row> single(RowSet<Row> rows, String name) {
+    return rows.size() == 0
+        ? Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, Failures.NOT_FOUND,
+            "no subscription " + name))
+        : Future.succeededFuture(rows.iterator().next());
+  }
+
+  /**
+   * How far a reader is behind: matching events after its position, counted up to {@value #LAG_CAP}, and
+   * the age of the oldest of them.
+   */
+  private void onLag(Message<EventQuery> message) {
+    EventQuery query = message.body().withLimit(LAG_CAP);
+    QueryCompiler.Compiled compiled = QueryCompiler.page(query);
+    String sql = "SELECT count(*), min(x.recorded_at) FROM (" + compiled.sql() + ") x";
+    asTenant(query.tenantId(), conn -> conn.preparedQuery(sql).execute(compiled.params()))
+        .onSuccess(rows -> {
+          Row row = rows.iterator().next();
+          long count = row.getLong(0);
+          java.time.OffsetDateTime oldest = row.getOffsetDateTime(1);
+          message.reply(new JsonObject()
+              .put("events", Math.min(count, LAG_CAP))
+              .put("capped", count > LAG_CAP)
+              .put("seconds", oldest == null ? 0
+                  : Math.max(0, java.time.Duration.between(oldest.toInstant(), java.time.Instant.now()).toMillis()
+                      / 1000.0))
+              .encode());
+        })
+        .onFailure(failure -> fail(message, failure));
+  }
+
+  private static String timestamp(java.time.OffsetDateTime value) {
+    return value == null ? null : StoredEvent.TIMESTAMP.format(value.toInstant());
   }
 
   /** Runs {@code work} in a transaction that declares the tenant, so row-level security applies. */

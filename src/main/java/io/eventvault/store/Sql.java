@@ -97,6 +97,23 @@ public final class Sql {
         AND e.recorded_at = (SELECT recorded_at FROM d)
         AND e.position = (SELECT position FROM d)""";
 
+  public static final String CREATE_SUBSCRIPTION = """
+      INSERT INTO subscriptions (tenant_id, name, filter, position) VALUES ($1, $2, $3::text::jsonb, $4)
+      ON CONFLICT (tenant_id, name) DO NOTHING
+      RETURNING created_at""";
+  public static final String GET_SUBSCRIPTION = """
+      SELECT filter::text, position, created_at, acked_at FROM subscriptions WHERE tenant_id = $1 AND name = $2""";
+  /** Checkpoints only move forward: an old or repeated acknowledgement changes nothing. */
+  public static final String ACK_SUBSCRIPTION = """
+      UPDATE subscriptions SET position = greatest(position, $3), acked_at = now()
+      WHERE tenant_id = $1 AND name = $2
+      RETURNING position""";
+  public static final String DELETE_SUBSCRIPTION =
+      "DELETE FROM subscriptions WHERE tenant_id = $1 AND name = $2 RETURNING name";
+  public static final String LIST_SUBSCRIPTIONS = """
+      SELECT name, filter::text, position, created_at, acked_at FROM subscriptions WHERE tenant_id = $1
+      ORDER BY name""";
+
   public static final String READY = "SELECT max(version) FROM eventvault_migrations";
   public static final String CURSOR_SECRET = "SELECT value FROM eventvault_settings WHERE key = 'cursor_secret'";
 
