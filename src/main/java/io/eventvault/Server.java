@@ -9,6 +9,7 @@ import io.eventvault.config.DatabaseUrl;
 import io.eventvault.config.EventvaultConfig;
 import io.eventvault.config.EventvaultConfig.MigrationMode;
 import io.eventvault.http.HttpVerticle;
+import io.eventvault.http.RateLimiter;
 import io.eventvault.metrics.MicrometerMetrics;
 import io.eventvault.query.QueryVerticle;
 import io.eventvault.store.Migrator;
@@ -67,6 +68,7 @@ public final class Server {
         .build();
     LocalCodec.registerAll(vertx);
     MicrometerMetrics metrics = new MicrometerMetrics(registry);
+    RateLimiter rateLimiter = new RateLimiter();
     metrics.defaultPartitionRows(defaultPartitionRows::get);
     maintenance = Pools.pool(vertx, url, 1, "maintenance");
     Partitions partitions = new Partitions(maintenance);
@@ -81,11 +83,11 @@ public final class Server {
     return schema
         .compose(v -> maintain(partitions))
         .compose(v -> deploy(() -> new WriterVerticle(url, appRole, config.writer(), metrics), 1))
-        .compose(v -> deploy(() -> new AdminVerticle(url), 1))
+        .compose(v -> deploy(() -> new AdminVerticle(url, config.limits()), 1))
         .compose(v -> deploy(() -> new QueryVerticle(url, appRole, config.query(),
             config.database().poolSize(), metrics),
             config.query().instances()))
-        .compose(v -> deploy(() -> new HttpVerticle(effective, metrics, registry), config.http().instances()))
+        .compose(v -> deploy(() -> new HttpVerticle(effective, metrics, registry, rateLimiter), config.http().instances()))
         .map(v -> {
           listen();
           vertx.setPeriodic(config.partitions().maintenanceIntervalSeconds() * 1000L, id -> maintain(partitions));

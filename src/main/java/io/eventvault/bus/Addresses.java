@@ -20,6 +20,8 @@ public final class Addresses {
   public static final String ADMIN = "eventvault.admin";
   /** {@code KeyLookup} → {@code Principal}. */
   public static final String AUTH_LOOKUP = "eventvault.auth.lookup";
+  /** Published with a tenant id when its status or limits change: HTTP verticles drop its cached keys. */
+  public static final String TENANT_CHANGED = "eventvault.auth.tenant-changed";
   /** Published when a key stops working (its hash as hex), so every HTTP verticle drops it from its cache. */
   public static final String AUTH_REVOKED = "eventvault.auth.revoked";
 

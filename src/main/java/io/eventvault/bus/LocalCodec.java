@@ -26,6 +26,7 @@ public final class LocalCodec<T> implements MessageCodec<T, T> {
     register(vertx, Messages.CreateKey.class);
     register(vertx, Messages.RevokeKey.class);
     register(vertx, Messages.ListKeys.class);
+    register(vertx, Messages.AdminRequest.class);
     register(vertx, Messages.CreateSubscription.class);
     register(vertx, Messages.GetSubscription.class);
     register(vertx, Messages.AckSubscription.class);

@@ -31,8 +31,26 @@ public final class Messages {
   /** Resolve an API key by the SHA-256 of its secret. */
   public record KeyLookup(byte[] keyHash) {}
 
+  /** An admin action and who asked for it (for the audit log): {@code admin} or {@code key:<id>}. */
+  public record AdminRequest(String actor, AdminCommand command) {}
+
   /** Admin actions. */
-  public sealed interface AdminCommand permits CreateTenant, CreateKey, RevokeKey, ListKeys {}
+  public sealed interface AdminCommand permits CreateTenant, CreateKey, RevokeKey, ListKeys, ListTenants,
+      UpdateTenant, DeleteTenant, GetDeletion, ListAudit {}
+
+  public record ListTenants() implements AdminCommand {}
+
+  /** Changes status ({@code active} or {@code suspended}) and/or limits; null leaves a value as it is. */
+  public record UpdateTenant(String tenantId, String status, TenantLimits limits) implements AdminCommand {}
+
+  public record DeleteTenant(String tenantId) implements AdminCommand {}
+
+  public record GetDeletion(String tenantId) implements AdminCommand {}
+
+  public record ListAudit(String tenantId, int limit) implements AdminCommand {}
+
+  /** Per-tenant limits; null means the configured default, 0 unlimited. */
+  public record TenantLimits(Integer eventsPerSecond, Integer requestsPerSecond, Integer maxBatchEvents) {}
 
   public record CreateTenant(String id, String name) implements AdminCommand {}
 

@@ -1,5 +1,6 @@
 package io.eventvault.config;
 
+import io.eventvault.domain.Principal;
 import io.vertx.core.json.JsonObject;
 import java.util.Optional;
 
@@ -11,7 +12,8 @@ public record EventvaultConfig(
     int authCacheSeconds,
     WriterConfig writer,
     QueryConfig query,
-    PartitionConfig partitions) {
+    PartitionConfig partitions,
+    Principal.Limits limits) {
 
   public static final EventvaultConfig DEFAULT = fromJson(ConfigLoader.defaults());
 
@@ -30,23 +32,43 @@ public record EventvaultConfig(
         auth.getInteger("cacheSeconds", 5),
         WriterConfig.fromJson(json.getJsonObject("writer", new JsonObject())),
         QueryConfig.fromJson(json.getJsonObject("query", new JsonObject())),
-        PartitionConfig.fromJson(json.getJsonObject("partitions", new JsonObject())));
+        PartitionConfig.fromJson(json.getJsonObject("partitions", new JsonObject())),
+        limitsFromJson(json.getJsonObject("limits", new JsonObject())));
+  }
+
+  /** Default per-tenant limits (0: unlimited); a tenant's own limits, set by the admin API, win. */
+  static Principal.Limits limitsFromJson(JsonObject j) {
+    Principal.Limits limits = new Principal.Limits(j.getInteger("eventsPerSecond", 0),
+        j.getInteger("requestsPerSecond", 0), j.getInteger("maxBatchEvents", 0));
+    if (limits.eventsPerSecond() < 0 || limits.requestsPerSecond() < 0 || limits.maxBatchEvents() < 0) {
+      throw new ConfigException("limits.* must be >= 0 (0: unlimited)");
+    }
+    return limits;
   }
 
   public EventvaultConfig withHttp(HttpConfig http) {
-    return new EventvaultConfig(http, database, adminToken, authCacheSeconds, writer, query, partitions);
+    return new EventvaultConfig(http, database, adminToken, authCacheSeconds, writer, query, partitions, limits);
   }
 
   public EventvaultConfig withDatabase(DatabaseConfig database) {
-    return new EventvaultConfig(http, database, adminToken, authCacheSeconds, writer, query, partitions);
+    return new EventvaultConfig(http, database, adminToken, authCacheSeconds, writer, query, partitions, limits);
   }
 
   public EventvaultConfig withAdminToken(String token) {
-    return new EventvaultConfig(http, database, nonBlank(token), authCacheSeconds, writer, query, partitions);
+    return new EventvaultConfig(http, database, nonBlank(token), authCacheSeconds, writer, query, partitions,
+        limits);
   }
 
   public EventvaultConfig withWriter(WriterConfig writer) {
-    return new EventvaultConfig(http, database, adminToken, authCacheSeconds, writer, query, partitions);
+    return new EventvaultConfig(http, database, adminToken, authCacheSeconds, writer, query, partitions, limits);
+  }
+
+  public EventvaultConfig withQuery(QueryConfig query) {
+    return new EventvaultConfig(http, database, adminToken, authCacheSeconds, writer, query, partitions, limits);
+  }
+
+  public EventvaultConfig withLimits(Principal.Limits limits) {
+    return new EventvaultConfig(http, database, adminToken, authCacheSeconds, writer, query, partitions, limits);
   }
 
   static Optional<String> nonBlank(String value) {

@@ -42,6 +42,10 @@ public final class ApiException extends RuntimeException {
     return new ApiException(413, titleOf(413), detail, errors, null);
   }
 
+  public static ApiException tooManyRequests(String detail, long retryAfterSeconds) {
+    return new ApiException(429, titleOf(429), detail, null, (int) Math.min(Integer.MAX_VALUE, retryAfterSeconds));
+  }
+
   public static ApiException unsupportedMediaType(String detail) {
     return of(415, detail);
   }

@@ -36,6 +36,8 @@ final class Authenticator {
     this.adminToken = adminToken.map(t -> t.getBytes(StandardCharsets.UTF_8));
     this.cacheNanos = cacheSeconds * 1_000_000_000L;
     vertx.eventBus().<String>consumer(Addresses.AUTH_REVOKED, message -> cache.remove(message.body()));
+    vertx.eventBus().<String>consumer(Addresses.TENANT_CHANGED, message -> cache.values().removeIf(cached ->
+        !cached.principal().succeeded() || message.body().equals(cached.principal().result().tenantId())));
   }
 
   boolean adminEnabled() {

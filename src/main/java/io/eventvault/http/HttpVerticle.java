@@ -55,12 +55,15 @@ public final class HttpVerticle extends VerticleBase {
   private final EventvaultConfig config;
   private final Metrics metrics;
   private final PrometheusMeterRegistry registry;
+  private final RateLimiter limiter;
   private HttpServer server;
   private Authenticator auth;
   private EventParser parser;
   private QueryParser queries;
 
-  public HttpVerticle(EventvaultConfig config, Metrics metrics, PrometheusMeterRegistry registry) {
+  public HttpVerticle(EventvaultConfig config, Metrics metrics, PrometheusMeterRegistry registry,
+      RateLimiter limiter) {
+    this.limiter = limiter;
     this.config = config;
     this.metrics = metrics;
     this.registry = registry;
@@ -110,6 +113,13 @@ public final class HttpVerticle extends VerticleBase {
     router.delete("/v1/subscriptions/:name").handler(scoped(Scope.REPLAY, this::deleteSubscription));
 
     router.post("/v1/admin/tenants").handler(body).handler(this::createTenant);
+    router.get("/v1/admin/tenants").handler(ctx -> adminOnly(ctx, new Messages.ListTenants(), 200));
+    router.patch("/v1/admin/tenants/:tenantId").handler(body).handler(this::updateTenant);
+    router.delete("/v1/admin/tenants/:tenantId").handler(ctx -> adminOnly(ctx,
+        new Messages.DeleteTenant(ctx.pathParam("tenantId")), 202));
+    router.get("/v1/admin/tenants/:tenantId/deletion").handler(ctx -> adminOnly(ctx,
+        new Messages.GetDeletion(ctx.pathParam("tenantId")), 200));
+    router.get("/v1/admin/audit").handler(this::audit);
     router.post("/v1/admin/tenants/:tenantId/keys").handler(body).handler(this::createKey);
     router.get("/v1/admin/tenants/:tenantId/keys").handler(this::listKeys);
     router.delete("/v1/admin/tenants/:tenantId/keys/:keyId").handler(this::revokeKey);
@@ -183,6 +193,13 @@ public final class HttpVerticle extends VerticleBase {
       } else if (!principal.has(scope)) {
         ctx.fail(ApiException.forbidden("this key lacks the scope " + scope.wireName()));
       } else {
+        long wait = limiter.acquire(principal.tenantId(), "requests", principal.limits().requestsPerSecond(), 1);
+        if (wait > 0) {
+          metrics.rejected("tenant_requests_per_second");
+          ctx.fail(ApiException.tooManyRequests("tenant " + principal.tenantId() + " is over its limit of "
+              + principal.limits().requestsPerSecond() + " requests per second", wait));
+          return;
+        }
         handler.handle(ctx, principal);
       }
     };
@@ -198,6 +215,7 @@ public final class HttpVerticle extends VerticleBase {
         : Future.succeededFuture(parser.parse(body, contentType, ctx.request().headers()));
     parsed
         .compose(drafts -> authorizeProjects(principal, drafts))
+        .compose(drafts -> withinLimits(principal, drafts))
         .compose(drafts -> vertx.eventBus()
             .<AppendResult>request(Addresses.APPEND, new AppendRequest(principal.tenantId(), drafts), APPEND))
         .onSuccess(reply -> ctx.response()
@@ -205,6 +223,21 @@ public final class HttpVerticle extends VerticleBase {
             .putHeader("Content-Type", "application/json")
             .end(appendedJson(reply.body().events())))
         .onFailure(ctx::fail);
+  }
+
+  private Future<List<EventDraft>> withinLimits(Principal principal, List<EventDraft> drafts) {
+    Principal.Limits limits = principal.limits();
+    if (limits.maxBatchEvents() > 0 && drafts.size() > limits.maxBatchEvents()) {
+      return Future.failedFuture(ApiException.tooLarge("tenant " + principal.tenantId() + " may send at most "
+          + limits.maxBatchEvents() + " events per request; this one has " + drafts.size(), null));
+    }
+    long wait = limiter.acquire(principal.tenantId(), "events", limits.eventsPerSecond(), drafts.size());
+    if (wait > 0) {
+      metrics.rejected("tenant_events_per_second");
+      return Future.failedFuture(ApiException.tooManyRequests("tenant " + principal.tenantId()
+          + " is over its limit of " + limits.eventsPerSecond() + " events per second", wait));
+    }
+    return Future.succeededFuture(drafts);
   }
 
   private static Future<List<EventDraft>> authorizeProjects(Principal principal, List<EventDraft> drafts) {
@@ -470,6 +503,63 @@ public final class HttpVerticle extends VerticleBase {
     admin(ctx, new CreateTenant(id, name), 201);
   }
 
+  private void updateTenant(RoutingContext ctx) {
+    JsonObject body = jsonBody(ctx);
+    for (String field : body.fieldNames()) {
+      if (!Set.of("status", "limits").contains(field)) {
+        throw ApiException.badRequest("unknown field " + field + "; a tenant update has status and limits");
+      }
+    }
+    Object status = body.getValue("status");
+    if (status != null && !"active".equals(status) && !"suspended".equals(status)) {
+      throw ApiException.unprocessable("status must be active or suspended");
+    }
+    Messages.TenantLimits limits = null;
+    if (body.getValue("limits") != null) {
+      if (!(body.getValue("limits") instanceof JsonObject l)) {
+        throw ApiException.unprocessable("limits must be an object");
+      }
+      for (String field : l.fieldNames()) {
+        if (!Set.of("eventsPerSecond", "requestsPerSecond", "maxBatchEvents").contains(field)) {
+          throw ApiException.badRequest("unknown limit " + field
+              + "; limits are eventsPerSecond, requestsPerSecond, maxBatchEvents");
+        }
+        Object v = l.getValue(field);
+        if (!(v instanceof Integer) || (Integer) v < 0) {
+          throw ApiException.unprocessable("limits." + field + " must be an integer >= 0 (0: unlimited)");
+        }
+      }
+      limits = new Messages.TenantLimits(l.getInteger("eventsPerSecond"), l.getInteger("requestsPerSecond"),
+          l.getInteger("maxBatchEvents"));
+    }
+    adminOnly(ctx, new Messages.UpdateTenant(ctx.pathParam("tenantId"), (String) status, limits), 200);
+  }
+
+  private void audit(RoutingContext ctx) {
+    String tenantId = ctx.queryParams().get("tenantId");
+    String limitParam = ctx.queryParams().get("limit");
+    int limit;
+    try {
+      limit = limitParam == null ? 100 : Integer.parseInt(limitParam);
+    } catch (NumberFormatException e) {
+      limit = -1;
+    }
+    if (limit < 1 || limit > 1000) {
+      throw ApiException.badRequest("limit must be 1..1000");
+    }
+    adminOnly(ctx, new Messages.ListAudit(tenantId, limit), 200);
+  }
+
+  /** Operations of the bootstrap admin only (the admin token). */
+  private void adminOnly(RoutingContext ctx, AdminCommand command, int status) {
+    Principal principal = ctx.get(PRINCIPAL);
+    if (!principal.superAdmin()) {
+      ctx.fail(adminOnly());
+      return;
+    }
+    admin(ctx, command, status);
+  }
+
   private void createKey(RoutingContext ctx) {
     String tenantId = tenantOf(ctx);
     if (tenantId == null) {
@@ -526,7 +616,9 @@ public final class HttpVerticle extends VerticleBase {
       ctx.fail(ApiException.notFound("no key " + ctx.pathParam("keyId")));
       return;
     }
-    vertx.eventBus().request(Addresses.ADMIN, new RevokeKey(tenantId, keyId), READ)
+    Principal principal = ctx.get(PRINCIPAL);
+    vertx.eventBus().request(Addresses.ADMIN, new Messages.AdminRequest(principal.actor(),
+            new RevokeKey(tenantId, keyId)), READ)
         .onSuccess(reply -> ctx.response().setStatusCode(204).end())
         .onFailure(ctx::fail);
   }
@@ -569,7 +661,8 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   private void admin(RoutingContext ctx, AdminCommand command, int status) {
-    vertx.eventBus().<String>request(Addresses.ADMIN, command, READ)
+    Principal principal = ctx.get(PRINCIPAL);
+    vertx.eventBus().<String>request(Addresses.ADMIN, new Messages.AdminRequest(principal.actor(), command), READ)
         .onSuccess(reply -> ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
             .end(reply.body()))
         .onFailure(ctx::fail);

@@ -121,6 +121,48 @@ public final class Sql {
       INSERT INTO tenants (id, name) VALUES ($1, $2)
       ON CONFLICT (id) DO NOTHING
       RETURNING id, name, status, created_at""";
+  public static final String LIST_TENANTS = """
+      SELECT id, name, status, created_at, events_per_second, requests_per_second, max_batch_events
+      FROM tenants ORDER BY id""";
+  public static final String UPDATE_TENANT = """
+      UPDATE tenants SET
+        status = coalesce($2, status),
+        events_per_second = CASE WHEN $3 THEN $4 ELSE events_per_second END,
+        requests_per_second = CASE WHEN $5 THEN $6 ELSE requests_per_second END,
+        max_batch_events = CASE WHEN $7 THEN $8 ELSE max_batch_events END
+      WHERE id = $1 AND status <> 'deleting'
+      RETURNING id, name, status, created_at, events_per_second, requests_per_second, max_batch_events""";
+  public static final String MARK_TENANT_DELETING = """
+      UPDATE tenants SET status = 'deleting' WHERE id = $1 AND status <> 'deleting' RETURNING id""";
+  public static final String START_DELETION = """
+      INSERT INTO tenant_deletions (tenant_id) VALUES ($1)
+      ON CONFLICT (tenant_id) DO UPDATE SET status = 'running', events_deleted = 0, started_at = now(),
+        finished_at = NULL, error = NULL""";
+  /** Owner work across partitions: declared as maintenance so row-level security lets it through. */
+  public static final String MAINTENANCE = "SELECT set_config('eventvault.maintenance', 'on', true)";
+  public static final String DELETE_TENANT_EVENTS = """
+      WITH doomed AS (
+        SELECT tenant_id, position, recorded_at FROM events WHERE tenant_id = $1 LIMIT $2
+      )
+      DELETE FROM events e USING doomed d
+      WHERE e.tenant_id = d.tenant_id AND e.position = d.position AND e.recorded_at = d.recorded_at""";
+  public static final String DELETE_TENANT_IDS = """
+      DELETE FROM event_ids WHERE (tenant_id, id) IN (SELECT tenant_id, id FROM event_ids WHERE tenant_id = $1 LIMIT $2)""";
+  public static final String DELETION_PROGRESS =
+      "UPDATE tenant_deletions SET events_deleted = events_deleted + $2 WHERE tenant_id = $1";
+  public static final String DELETE_TENANT_REST = """
+      WITH s AS (DELETE FROM subscriptions WHERE tenant_id = $1),
+           k AS (DELETE FROM api_keys WHERE tenant_id = $1)
+      DELETE FROM tenants WHERE id = $1""";
+  public static final String FINISH_DELETION = """
+      UPDATE tenant_deletions SET status = $2, finished_at = now(), error = $3 WHERE tenant_id = $1""";
+  public static final String GET_DELETION = """
+      SELECT status, events_deleted, started_at, finished_at, error FROM tenant_deletions WHERE tenant_id = $1""";
+  public static final String AUDIT = """
+      INSERT INTO audit_log (actor, tenant_id, action, details) VALUES ($1, $2, $3, $4::text::jsonb)""";
+  public static final String LIST_AUDIT = """
+      SELECT id, at, actor, tenant_id, action, details::text FROM audit_log
+      WHERE ($1::text IS NULL OR tenant_id = $1) ORDER BY id DESC LIMIT $2""";
   public static final String TENANT_EXISTS = "SELECT status FROM tenants WHERE id = $1";
   public static final String CREATE_KEY = """
       INSERT INTO api_keys (id, tenant_id, key_hash, scopes, projects) VALUES ($1, $2, $3, $4, $5)
@@ -140,7 +182,8 @@ public final class Sql {
       SELECT id, scopes, projects, created_at, revoked_at, last_used_at
       FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, id""";
   public static final String LOOKUP_KEY = """
-      SELECT k.id, k.tenant_id, k.scopes, k.projects, t.status
+      SELECT k.id, k.tenant_id, k.scopes, k.projects, t.status,
+             t.events_per_second, t.requests_per_second, t.max_batch_events
       FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
       WHERE k.key_hash = $1 AND k.revoked_at IS NULL""";
   public static final String TOUCH_KEY = """

@@ -3,7 +3,6 @@ package io.eventvault.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.eventvault.config.DatabaseUrl;
-import io.eventvault.config.EventvaultConfig;
 import io.eventvault.config.EventvaultConfig.QueryConfig;
 import io.eventvault.config.EventvaultConfig.WriterConfig;
 import io.eventvault.support.Events;
@@ -57,9 +56,8 @@ class FollowTest {
         END $$;
         CREATE TRIGGER delay_slow_ids BEFORE INSERT ON event_ids FOR EACH ROW EXECUTE FUNCTION delay_slow_ids();
         """);
-    server = TestServer.startOn(database, c -> new EventvaultConfig(c.http(), c.database(), c.adminToken(),
-        c.authCacheSeconds(), new WriterConfig(100, 0, 2, 50_000), new QueryConfig(1, 100, 1000, 200, 10_000, 1, 60_000),
-        c.partitions()));
+    server = TestServer.startOn(database, c -> c.withWriter(new WriterConfig(100, 0, 2, 50_000))
+        .withQuery(new QueryConfig(1, 100, 1000, 200, 10_000, 1, 60_000)));
     key = server.tenantWithKey("acme", "ingest", "replay", "query");
   }
 
