@@ -8,6 +8,8 @@ public final class Addresses {
   public static final String APPENDED = "eventvault.writer.appended";
   /** {@code EventQuery} → {@code EventPage}. */
   public static final String QUERY_PAGE = "eventvault.query.page";
+  /** {@code CountRequest} → JSON text. */
+  public static final String QUERY_COUNT = "eventvault.query.count";
   /** {@code GetEvent} → {@code StoredEvent}. */
   public static final String QUERY_GET = "eventvault.query.get";
   /** {@code SubscriptionCommand} → JSON text. */

@@ -21,6 +21,7 @@ public final class LocalCodec<T> implements MessageCodec<T, T> {
     register(vertx, Messages.AppendRequest.class);
     register(vertx, Messages.AppendResult.class);
     register(vertx, Messages.GetEvent.class);
+    register(vertx, Messages.CountRequest.class);
     register(vertx, Messages.KeyLookup.class);
     register(vertx, Messages.CreateTenant.class);
     register(vertx, Messages.CreateKey.class);

@@ -28,6 +28,12 @@ public final class Messages {
   /** Read one event of a tenant; {@code projects} non-empty restricts which projects are visible. */
   public record GetEvent(String tenantId, UUID id, Set<String> projects) {}
 
+  /**
+   * Count the events of a query: {@code exact} counts up to {@code cap} (and says when it stopped there);
+   * {@code estimate} asks the planner. Answered with JSON text {@code {"mode","value","capped"}}.
+   */
+  public record CountRequest(io.eventvault.domain.EventQuery query, boolean exact, int cap) {}
+
   /** Resolve an API key by the SHA-256 of its secret. */
   public record KeyLookup(byte[] keyHash) {}
 

@@ -189,7 +189,7 @@ public record EventvaultConfig(
   /** Reads: page sizes and the statement timeout of every query. */
   public record QueryConfig(
       int instances, int defaultLimit, int maxLimit, int replayPageSize, int statementTimeoutMs,
-      int keepAliveSeconds, int followPollMs) {
+      int keepAliveSeconds, int followPollMs, int exactCountCap) {
     public QueryConfig {
       if (instances <= 0) {
         instances = cores();
@@ -209,6 +209,9 @@ public record EventvaultConfig(
       if (followPollMs < 10) {
         throw new ConfigException("query.followPollMs must be >= 10");
       }
+      if (exactCountCap < 1) {
+        throw new ConfigException("query.exactCountCap must be >= 1");
+      }
     }
 
     static QueryConfig fromJson(JsonObject j) {
@@ -219,7 +222,8 @@ public record EventvaultConfig(
           j.getInteger("replayPageSize", 1000),
           j.getInteger("statementTimeoutMs", 10_000),
           j.getInteger("keepAliveSeconds", 15),
-          j.getInteger("followPollMs", 2000));
+          j.getInteger("followPollMs", 2000),
+          j.getInteger("exactCountCap", 100_000));
     }
   }
 

@@ -297,7 +297,24 @@ public final class HttpVerticle extends VerticleBase {
       ctx.fail(ApiException.unsupportedMediaType("send the query as application/json"));
       return;
     }
-    page(ctx, queries.fromJson(principal, body == null ? "" : body));
+    String text = body == null ? "" : body;
+    EventQuery query = queries.fromJson(principal, text);
+    String count = QueryParser.countMode(text);
+    if (count == null) {
+      page(ctx, query);
+      return;
+    }
+    Future<EventPage> page = vertx.eventBus().<EventPage>request(Addresses.QUERY_PAGE, query, READ).map(r -> r.body());
+    Future<String> counted = vertx.eventBus().<String>request(Addresses.QUERY_COUNT,
+        new Messages.CountRequest(query, count.equals("exact"), config.query().exactCountCap()), READ)
+        .map(r -> r.body());
+    Future.all(page, counted)
+        .onSuccess(v -> {
+          String json = pageJson(page.result());
+          ctx.response().putHeader("Content-Type", "application/json")
+              .end(json.substring(0, json.length() - 1) + ",\"count\":" + counted.result() + "}");
+        })
+        .onFailure(ctx::fail);
   }
 
   private void page(RoutingContext ctx, EventQuery query) {

@@ -31,7 +31,7 @@ public final class QueryParser {
       "correlationId", "occurredFrom", "occurredTo", "fromPosition", "toPosition", "follow");
   static final Set<String> BODY_FIELDS = Set.of("projectId", "types", "typePrefix", "userId", "subject",
       "correlationId", "occurredFrom", "occurredTo", "fromPosition", "toPosition", "payload", "where", "order",
-      "limit", "cursor");
+      "limit", "cursor", "count");
   private static final Pattern PATH_SEGMENT = Pattern.compile("[A-Za-z0-9_$@:-]{1,128}");
   static final int MAX_PATH_DEPTH = 16;
   static final int MAX_CONDITIONS = 20;
@@ -73,6 +73,21 @@ public final class QueryParser {
         order(params.get("order")),
         stream ? config.replayPageSize() : limit(params.get("limit")),
         stream ? null : text(params.get("cursor"), "cursor"));
+  }
+
+  /** The {@code count} of a JSON query: null (none), "exact" or "estimate". */
+  public static String countMode(String body) {
+    Object value;
+    try {
+      Object parsed = Json.decodeValue(body);
+      value = parsed instanceof JsonObject object ? object.getValue("count") : null;
+    } catch (DecodeException e) {
+      return null;
+    }
+    if (value == null || "exact".equals(value) || "estimate".equals(value)) {
+      return (String) value;
+    }
+    throw ApiException.badRequest("count must be \"exact\" or \"estimate\"");
   }
 
   public EventQuery fromJson(Principal principal, String body) {

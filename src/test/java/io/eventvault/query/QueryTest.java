@@ -172,6 +172,25 @@ class QueryTest {
         .as("a string never compares with a number").isEmpty();
   }
 
+  @Test
+  void count_exact_and_estimate_come_with_the_page() {
+    JsonObject exact = server.postJson("/v1/events/query", key, new JsonObject().put("projectId", "shop")
+        .put("limit", 5).put("count", "exact")).json();
+    assertThat(exact.getJsonArray("events")).hasSize(5);
+    assertThat(exact.getJsonObject("count").getString("mode")).isEqualTo("exact");
+    assertThat(exact.getJsonObject("count").getLong("value"))
+        .isEqualTo(expected(e -> e.getString("projectId").equals("shop")).size());
+    assertThat(exact.getJsonObject("count").getBoolean("capped")).isFalse();
+
+    JsonObject estimate = server.postJson("/v1/events/query", key, new JsonObject().put("projectId", "shop")
+        .put("count", "estimate")).json();
+    assertThat(estimate.getJsonObject("count").getString("mode")).isEqualTo("estimate");
+    assertThat(estimate.getJsonObject("count").getLong("value")).isNotNegative();
+
+    assertThat(server.postJson("/v1/events/query", key, new JsonObject().put("count", "roughly")).status())
+        .isEqualTo(400);
+  }
+
   static JsonObject where(String path, String op, Object value) {
     return new JsonObject().put("path", path).put("op", op).put("value", value);
   }
