@@ -1,0 +1,38 @@
+// prisma.config.ts (Prisma 7) for an application whose database also holds Eventvault's tables.
+// Copy it to your project root, or merge it into the config you have; see README.md for the steps.
+// Paths are relative to the folder you run `prisma` from (the project root).
+import { readFileSync } from 'node:fs'
+import { defineConfig, env } from 'prisma/config'
+
+export default defineConfig({
+  // A folder: your schema.prisma (generator, datasource, your models) beside Eventvault's eventvault.prisma.
+  schema: 'prisma',
+  datasource: {
+    // The role that runs your migrations (it owns your tables), not the application role.
+    url: env('DATABASE_URL'),
+  },
+  // Externally managed tables (Preview in Prisma 7): Prisma Client reads them, Prisma Migrate never
+  // creates, alters, drops or reports drift on them. The Eventvault server migrates them itself.
+  experimental: {
+    externalTables: true,
+  },
+  tables: {
+    // Schema-qualified: a bare 'events' is silently ignored. The partitions of events live in the
+    // schema event_partitions, which Prisma does not look at, so they need no entry.
+    external: [
+      'public.events',
+      'public.event_ids',
+      'public.tenants',
+      'public.api_keys',
+      'public.eventvault_settings',
+      'public.eventvault_migrations',
+    ],
+  },
+  migrations: {
+    path: 'prisma/migrations',
+    // Prisma replays your migrations in a temporary shadow database to detect drift. This script
+    // (Eventvault's schema, integrations/prisma/ddl/eventvault.sql) creates the external tables there
+    // first, so your migrations may refer to them (a view over events, for example).
+    initShadowDb: readFileSync('prisma/eventvault.sql', 'utf8'),
+  },
+})

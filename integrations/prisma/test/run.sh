@@ -1,0 +1,306 @@
+#!/usr/bin/env bash
+# Eventvault + Prisma 7: proves that the shipped integrations/prisma/ files work with the real Prisma 7
+# CLI and Client against a database the Java server created and wrote to.
+#
+#   integrations/prisma/test/run.sh            (non-interactive; fine with CI=true and no stdin)
+#
+# 1. builds target/eventvault.jar if missing or older than the sources; `npm ci` from the lock file
+# 2. creates a fresh database evprisma_*, boots the server on it, writes events for two tenants (HTTP)
+# 3. prisma generate + Prisma Client 7 (adapter-pg) as the application role (customer/tests/)
+# 4. the contract: `prisma migrate diff --exit-code` between eventvault.prisma and the live database
+# 5. a customer project (its own models and migrations, one a view over events): migrate deploy,
+#    status, diff, dev in sync; again after the server created new partitions; migrate reset
+# 6. a database built from ddl/eventvault.sql is accepted by a server in migrations=external mode
+# then stops the server, drops its databases and prints `N passed, N failed[, N skipped]`.
+#
+# Steps 4-5 need Prisma's schema engine. Its native binary cannot be downloaded on offline machines,
+# so PRISMA_SCHEMA_ENGINE_BINARY points at tools/schema-engine-standin.mjs (Prisma's wasm engine; a
+# stand-in for tests only). A caller may set PRISMA_SCHEMA_ENGINE_BINARY to a native engine instead.
+# When no engine answers, those steps are reported skipped, never passed.
+#
+# Environment: EVENTVAULT_PRISMA_PG (owner, default postgresql://postgres@127.0.0.1:5432),
+# EVENTVAULT_PRISMA_APP_PG (application role, default postgresql://eventvault_app@127.0.0.1:5432),
+# EVENTVAULT_JAR (a server jar to use as is), KEEP_WORK=1 (keep the work folder .work/<db>/).
+set -uo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+INTEGRATION=$(dirname "$HERE")
+ROOT=$(cd "$INTEGRATION/../.." && pwd)
+PG=${EVENTVAULT_PRISMA_PG:-postgresql://postgres@127.0.0.1:5432}
+APP_PG=${EVENTVAULT_PRISMA_APP_PG:-postgresql://eventvault_app@127.0.0.1:5432}
+DB="evprisma_$(date +%s)_$$"
+WORK="$HERE/.work/$DB"
+ADMIN_TOKEN="admin-$RANDOM$RANDOM"
+PRISMA="$HERE/node_modules/.bin/prisma"
+STARTED=$(date +%s)
+
+export CHECKPOINT_DISABLE=1 PRISMA_HIDE_UPDATE_MESSAGE=1 NO_COLOR=1 FORCE_COLOR=0
+export DATABASE_URL="$PG/$DB"
+
+passed=0 failed=0 skipped=0
+declare -A SKIP_REASON=()
+SERVER_PID=""
+DATABASES=()
+mkdir -p "$WORK"
+LOG="$WORK/step.log"
+
+say() { printf '%s\n' "$*"; }
+pass() { passed=$((passed + 1)); say "PASS  $1"; }
+fail() {
+  failed=$((failed + 1)); say "FAIL  $1"
+  [ -s "$LOG" ] && tail -n 25 "$LOG" | sed 's/^/      | /'
+  return 0
+}
+skip() { skipped=$((skipped + 1)); say "SKIP  $1 ($2)"; }
+
+# step NAME CMD...: passes when CMD exits 0.
+step() {
+  local name=$1; shift
+  if "$@" >"$LOG" 2>&1; then pass "$name"; else fail "$name"; fi
+}
+# step_expect NAME EXIT_CODE PATTERN CMD...: passes when CMD exits EXIT_CODE and prints PATTERN.
+step_expect() {
+  local name=$1 code=$2 pattern=$3; shift 3
+  "$@" >"$LOG" 2>&1; local rc=$?
+  if [ "$rc" -eq "$code" ] && grep -Eq -- "$pattern" "$LOG"; then pass "$name"
+  else echo "(exit $rc, wanted $code and /$pattern/)" >>"$LOG"; fail "$name"; fi
+}
+# gated GATE NAME ...: like step/step_expect, but skipped while GATE has a reason to skip.
+gated() {
+  local gate=$1 kind=$2 name=$3; shift 3
+  if [ -n "${SKIP_REASON[$gate]:-}" ]; then skip "$name" "${SKIP_REASON[$gate]}"; return; fi
+  "$kind" "$name" "$@"
+}
+block() { SKIP_REASON[$1]=$2; }
+
+sql() { node "$HERE/tools/sql.mjs" "$@"; }
+
+start_server() { # start_server DATABASE LOGFILE [ENV=VALUE...]; sets SERVER_PID and PORT
+  local db=$1 log=$2; shift 2
+  # From the work folder: no conf/config.json there, so the built-in defaults plus these variables.
+  (cd "$WORK" && exec env EVENTVAULT_DATABASE_URL="$PG/$db" EVENTVAULT_HTTP_HOST=127.0.0.1 EVENTVAULT_HTTP_PORT=0 \
+    EVENTVAULT_ADMIN_TOKEN="$ADMIN_TOKEN" "$@" java -jar "$JAR" >"$log" 2>&1 </dev/null) &
+  SERVER_PID=$!
+  PORT=""
+  for _ in $(seq 1 240); do
+    PORT=$(sed -n 's/.*listening on port \([0-9][0-9]*\).*/\1/p' "$log" | head -n 1)
+    [ -n "$PORT" ] && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.25
+  done
+  cat "$log" >>"$LOG"
+  stop_server
+  return 1
+}
+stop_server() {
+  [ -z "$SERVER_PID" ] && return 0
+  kill -TERM "$SERVER_PID" 2>/dev/null
+  for _ in $(seq 1 80); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.25; done
+  kill -KILL "$SERVER_PID" 2>/dev/null
+  wait "$SERVER_PID" 2>/dev/null
+  SERVER_PID=""
+}
+create_db() { sql "$PG/postgres" "CREATE DATABASE $1" && DATABASES+=("$1"); }
+cleanup() {
+  stop_server
+  for db in "${DATABASES[@]}"; do
+    sql "$PG/postgres" "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 \
+      || say "warning: could not drop database $db"
+  done
+  [ "${KEEP_WORK:-0}" = 1 ] || rm -rf "$WORK"
+  rmdir "$HERE/.work" 2>/dev/null
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+partition_count() { sql "$PG/$DB" "SELECT count(*) FROM pg_inherits WHERE inhparent = 'public.events'::regclass"; }
+
+say "== Eventvault + Prisma 7 (database $DB)"
+
+# ---------------------------------------------------------------- 1. tools
+say "-- setup"
+install_node_modules() {
+  local want have
+  want=$(sha256sum "$HERE/package-lock.json" | cut -d' ' -f1)
+  have=$(cat "$HERE/node_modules/.eventvault-lock-sha" 2>/dev/null)
+  if [ "$want" = "$have" ]; then echo "node_modules match package-lock.json"; return 0; fi
+  # --ignore-scripts: nothing may try to download Prisma engines at install time.
+  (cd "$HERE" && npm ci --ignore-scripts --no-audit --no-fund) && echo "$want" >"$HERE/node_modules/.eventvault-lock-sha"
+}
+step "npm ci (exact versions from package-lock.json)" install_node_modules
+[ -x "$PRISMA" ] || block tools "npm ci failed"
+
+build_jar() {
+  if [ -n "${EVENTVAULT_JAR:-}" ]; then echo "using $EVENTVAULT_JAR"; return 0; fi
+  local jar="$ROOT/target/eventvault.jar"
+  if [ -f "$jar" ] && [ -z "$(find "$ROOT/src/main" "$ROOT/pom.xml" -newer "$jar" -print -quit)" ]; then
+    echo "$jar is up to date"; return 0
+  fi
+  (cd "$ROOT" && mvn -q -B -DskipTests package)
+}
+step "server jar (built if missing or older than the sources)" build_jar
+JAR=${EVENTVAULT_JAR:-$ROOT/target/eventvault.jar}
+[ -f "$JAR" ] || block tools "no server jar"
+
+# ---------------------------------------------------------------- 2. server and events
+say "-- server"
+gated tools step "fresh database $DB" create_db "$DB"
+[ -n "${SKIP_REASON[tools]:-}" ] || [ "${#DATABASES[@]}" -gt 0 ] || block tools "no database"
+gated tools step "Java server boots on it (migrations: auto)" start_server "$DB" "$WORK/server.log"
+[ -n "$SERVER_PID" ] || [ -n "${SKIP_REASON[tools]:-}" ] || block tools "the server did not start"
+gated tools step "events of tenants acme and globex written through the HTTP API" \
+  node "$HERE/tools/seed.mjs" "http://127.0.0.1:${PORT:-0}" "$ADMIN_TOKEN" "$WORK/seed.json"
+[ -s "$WORK/seed.json" ] || [ -n "${SKIP_REASON[tools]:-}" ] || block tools "no events were written"
+
+# The customer project and the contract project, with the shipped files copied in as a customer would.
+cp -R "$HERE/customer" "$WORK/customer"
+cp "$INTEGRATION/prisma.config.snippet.ts" "$WORK/customer/prisma.config.ts"
+cp "$INTEGRATION/eventvault.prisma" "$INTEGRATION/ddl/eventvault.sql" "$WORK/customer/prisma/"
+mkdir -p "$WORK/customer/src" && cp "$INTEGRATION/eventvault-tenant.ts" "$WORK/customer/src/"
+cp -R "$HERE/contract" "$WORK/contract"
+cp "$INTEGRATION/eventvault.prisma" "$WORK/contract/prisma/"
+in_customer() { (cd "$WORK/customer" && "$@" </dev/null); }
+in_contract() { (cd "$WORK/contract" && "$@" </dev/null); }
+
+# ---------------------------------------------------------------- schema engine
+# The native engine when the caller provides one, else the wasm stand-in. `prisma generate` needs no
+# engine at all but insists on an executable: without a working engine it gets `false`.
+ENGINE_KIND="native engine at ${PRISMA_SCHEMA_ENGINE_BINARY:-}"
+if [ -z "${PRISMA_SCHEMA_ENGINE_BINARY:-}" ]; then
+  export PRISMA_SCHEMA_ENGINE_BINARY="$HERE/tools/schema-engine-standin.mjs"
+  ENGINE_KIND="wasm stand-in (tools/schema-engine-standin.mjs)"
+fi
+engine_answers() {
+  in_contract "$PRISMA" --version && echo 'SELECT 1' | in_contract_stdin "$PRISMA" db execute --stdin
+}
+in_contract_stdin() { (cd "$WORK/contract" && "$@"); }
+if [ -n "${SKIP_REASON[tools]:-}" ]; then
+  block engine "${SKIP_REASON[tools]}"
+elif engine_answers >"$WORK/engine.log" 2>&1; then
+  say "schema engine: $ENGINE_KIND"
+else
+  say "schema engine unavailable: $ENGINE_KIND does not answer; migrate steps will be skipped"
+  tail -n 15 "$WORK/engine.log" | sed 's/^/      | /'
+  block engine "no schema engine could run"
+  export PRISMA_SCHEMA_ENGINE_BINARY="$(command -v false)"
+fi
+
+# ---------------------------------------------------------------- 3. Prisma Client
+say "-- Prisma Client 7 as the application role"
+gated tools step "prisma generate (customer schema + shipped eventvault.prisma)" in_customer "$PRISMA" generate
+[ -f "$WORK/customer/generated/prisma/client.ts" ] || [ -n "${SKIP_REASON[tools]:-}" ] \
+  || block client "prisma generate failed"
+[ -n "${SKIP_REASON[tools]:-}" ] && block client "${SKIP_REASON[tools]}"
+
+client_tests() {
+  local out="$WORK/client-tests.tap"
+  (cd "$WORK/customer" && APP_DATABASE_URL="$APP_PG/$DB" SEED_FILE="$WORK/seed.json" \
+    node --import tsx --test --test-reporter=tap tests/events.test.ts </dev/null >"$out" 2>&1)
+  local rc=$? tests pass_n fail_n skip_n
+  tests=$(sed -n 's/^# tests \([0-9]*\)$/\1/p' "$out")
+  pass_n=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$out")
+  fail_n=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$out")
+  skip_n=$(awk '/^# (skipped|todo) [0-9]+$/ { n += $3 } END { print n + 0 }' "$out")
+  grep -E '^ *(not )?ok [0-9]+ - ' "$out" | grep -v '^ok\|^not ok' | sed -E 's/^ *//; s/^ok [0-9]+ - /PASS  client: /; s/^not ok [0-9]+ - /FAIL  client: /'
+  if [ -z "$tests" ] || { [ "$rc" -ne 0 ] && [ "${fail_n:-0}" -eq 0 ]; }; then
+    cp "$out" "$LOG"; fail "Prisma Client tests ran (node --test exit $rc)"; return
+  fi
+  passed=$((passed + ${pass_n:-0})); failed=$((failed + ${fail_n:-0})); skipped=$((skipped + ${skip_n:-0}))
+  if [ "${fail_n:-0}" -gt 0 ]; then
+    grep -A 30 '^ *not ok' "$out" | head -n 60 | sed 's/^/      | /'
+  fi
+}
+if [ -n "${SKIP_REASON[client]:-}" ]; then skip "Prisma Client tests" "${SKIP_REASON[client]}"; else client_tests; fi
+
+# ---------------------------------------------------------------- 4. contract
+say "-- contract: shipped models == live database (migrate diff --exit-code)"
+gated engine step_expect "eventvault.prisma equals the tables the server created" 0 "No difference detected" \
+  in_contract "$PRISMA" migrate diff --from-config-datasource --to-schema prisma --exit-code
+mutated_contract() { # negative control: the check must see a one-word change of the model
+  rm -rf "$WORK/contract-mutated" && cp -R "$WORK/contract" "$WORK/contract-mutated" &&
+    sed -i 's/@map("recorded_at") @db.Timestamptz(3)/@map("recorded_at") @db.Timestamptz(6)/' \
+      "$WORK/contract-mutated/prisma/eventvault.prisma" &&
+    (cd "$WORK/contract-mutated" && "$PRISMA" migrate diff --from-config-datasource --to-schema prisma --exit-code </dev/null)
+}
+gated engine step_expect "negative control: a changed model (timestamptz(6)) is reported (exit 2)" 2 \
+  'Altered column `recorded_at`' mutated_contract
+
+# ---------------------------------------------------------------- 5. customer project
+customer_checks() { # customer_checks LABEL
+  gated engine step_expect "$1migrate status: up to date" 0 "Database schema is up to date" \
+    in_customer "$PRISMA" migrate status
+  gated engine step_expect "$1migrate diff migrations -> database: no drift" 0 "No difference detected" \
+    in_customer "$PRISMA" migrate diff --from-migrations prisma/migrations --to-config-datasource --exit-code
+  gated engine step_expect "$1migrate diff migrations -> schema: nothing to generate" 0 "No difference detected" \
+    in_customer "$PRISMA" migrate diff --from-migrations prisma/migrations --to-schema prisma --exit-code
+  gated engine step_expect "$1migrate dev: already in sync" 0 "Already in sync" \
+    in_customer "$PRISMA" migrate dev
+}
+say "-- customer project: its own migrations beside Eventvault's tables"
+gated engine step_expect "migrate deploy on the database the server created (no P3005)" 0 \
+  "All migrations have been successfully applied" in_customer "$PRISMA" migrate deploy
+customer_checks ""
+
+say "-- after the server created new partitions"
+more_partitions() {
+  local before after
+  before=$(partition_count) || return 1
+  stop_server
+  start_server "$DB" "$WORK/server-2.log" EVENTVAULT_PARTITIONS_DAYS_AHEAD=14 || return 1
+  after=$(partition_count) || return 1
+  echo "partitions of public.events: $before before, $after after"
+  [ "$after" -gt "$before" ]
+}
+gated tools step "server restarted with partitions.daysAhead=14 created new partitions" more_partitions
+customer_checks "new partitions: "
+gated engine step_expect "new partitions: eventvault.prisma still equals the database" 0 "No difference detected" \
+  in_contract "$PRISMA" migrate diff --from-config-datasource --to-schema prisma --exit-code
+
+say "-- migrate reset (documented pitfall: it drops Eventvault's tables too)"
+reset_and_recover() {
+  stop_server
+  # Reset drops the public schema, Eventvault's tables included, then replays the customer's
+  # migrations, which fails at the view over events: the events table is gone.
+  (cd "$WORK/customer" && "$PRISMA" migrate reset --force </dev/null) && { echo "reset unexpectedly succeeded"; return 1; }
+  [ "$(sql "$PG/$DB" "SELECT to_regclass('public.events') IS NULL")" = true ] || { echo "events survived"; return 1; }
+  # Recovery as documented: start Eventvault (it recreates its schema), then deploy again.
+  start_server "$DB" "$WORK/server-3.log" || return 1
+  (cd "$WORK/customer" && "$PRISMA" migrate resolve --rolled-back 20260115000000_order_events </dev/null) || return 1
+  (cd "$WORK/customer" && "$PRISMA" migrate deploy </dev/null) || return 1
+  (cd "$WORK/customer" && "$PRISMA" migrate status </dev/null) | grep -q "Database schema is up to date"
+}
+gated engine step "migrate reset drops events; server reboot + migrate deploy recover" reset_and_recover
+
+# ---------------------------------------------------------------- 6. external migrations mode
+say "-- database built from ddl/eventvault.sql, server in migrations=external mode"
+EXTERNAL_DB="${DB}_ext"
+external_mode() {
+  local saved_pid=$SERVER_PID
+  create_db "$EXTERNAL_DB" || return 1
+  sql "$PG/$EXTERNAL_DB" -f "$INTEGRATION/ddl/eventvault.sql" || return 1
+  SERVER_PID=""
+  start_server "$EXTERNAL_DB" "$WORK/server-external.log" EVENTVAULT_DATABASE_MIGRATIONS=external || {
+    SERVER_PID=$saved_pid; return 1; }
+  grep -h "checked\|listening" "$WORK/server-external.log"
+  stop_server
+  SERVER_PID=$saved_pid
+}
+gated tools step "server with migrations=external accepts a database built from the shipped DDL" external_mode
+external_contract() {
+  (cd "$WORK/contract" && DATABASE_URL="$PG/$EXTERNAL_DB" "$PRISMA" migrate diff \
+    --from-config-datasource --to-schema prisma --exit-code </dev/null)
+}
+if [ -n "${SKIP_REASON[engine]:-}" ]; then skip "eventvault.prisma equals the DDL-built database" "${SKIP_REASON[engine]}"
+elif [[ " ${DATABASES[*]} " == *" $EXTERNAL_DB "* ]]; then
+  step_expect "eventvault.prisma equals the DDL-built database" 0 "No difference detected" external_contract
+else skip "eventvault.prisma equals the DDL-built database" "no DDL-built database"; fi
+
+# ---------------------------------------------------------------- done
+stop_server
+say "-- took $(( $(date +%s) - STARTED ))s; schema engine: $ENGINE_KIND"
+if [ "$skipped" -gt 0 ]; then
+  say "$passed passed, $failed failed, $skipped skipped"
+else
+  say "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
