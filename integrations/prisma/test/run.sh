@@ -158,7 +158,7 @@ cp "$INTEGRATION/prisma.config.snippet.ts" "$WORK/customer/prisma.config.ts"
 cp "$INTEGRATION/eventvault.prisma" "$INTEGRATION/ddl/eventvault.sql" "$WORK/customer/prisma/"
 mkdir -p "$WORK/customer/src" && cp "$INTEGRATION/eventvault-tenant.ts" "$WORK/customer/src/"
 cp -R "$HERE/contract" "$WORK/contract"
-cp "$INTEGRATION/eventvault.prisma" "$WORK/contract/prisma/"
+cp "$INTEGRATION/eventvault.prisma" "$INTEGRATION/ddl/eventvault.sql" "$WORK/contract/prisma/"
 in_customer() { (cd "$WORK/customer" && "$@" </dev/null); }
 in_contract() { (cd "$WORK/contract" && "$@" </dev/null); }
 
@@ -192,25 +192,37 @@ gated tools step "prisma generate (customer schema + shipped eventvault.prisma)"
   || block client "prisma generate failed"
 [ -n "${SKIP_REASON[tools]:-}" ] && block client "${SKIP_REASON[tools]}"
 
+# client_tests FILE LABEL: node's test runner (TAP); each test counts as one step.
 client_tests() {
-  local out="$WORK/client-tests.tap"
+  local file=$1 label=$2 out="$WORK/$(basename "$1").tap"
   (cd "$WORK/customer" && APP_DATABASE_URL="$APP_PG/$DB" SEED_FILE="$WORK/seed.json" \
-    node --import tsx --test --test-reporter=tap tests/events.test.ts </dev/null >"$out" 2>&1)
+    node --import tsx --test --test-reporter=tap "$file" </dev/null >"$out" 2>&1)
   local rc=$? tests pass_n fail_n skip_n
   tests=$(sed -n 's/^# tests \([0-9]*\)$/\1/p' "$out")
   pass_n=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$out")
   fail_n=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$out")
   skip_n=$(awk '/^# (skipped|todo) [0-9]+$/ { n += $3 } END { print n + 0 }' "$out")
-  grep -E '^ *(not )?ok [0-9]+ - ' "$out" | grep -v '^ok\|^not ok' | sed -E 's/^ *//; s/^ok [0-9]+ - /PASS  client: /; s/^not ok [0-9]+ - /FAIL  client: /'
-  if [ -z "$tests" ] || { [ "$rc" -ne 0 ] && [ "${fail_n:-0}" -eq 0 ]; }; then
-    cp "$out" "$LOG"; fail "Prisma Client tests ran (node --test exit $rc)"; return
+  if [ -z "$tests" ] || [ "$tests" -eq 0 ] || { [ "$rc" -ne 0 ] && [ "${fail_n:-0}" -eq 0 ]; }; then
+    cp "$out" "$LOG"; fail "$label: node --test ran no test or crashed (exit $rc)"; return
   fi
+  # Leaf tests only: a suite's (describe) own line follows its tests, less indented.
+  local leaf
+  while IFS= read -r leaf; do
+    case "$leaf" in
+      *"not ok "*) say "FAIL  $label: ${leaf#*- }" ;;
+      *" # SKIP"*) say "SKIP  $label: ${leaf#*- }" ;;
+      *) say "PASS  $label: ${leaf#*- }" ;;
+    esac
+  done < <(awk '
+    /^ *(not )?ok [0-9]+ - / { n++; text[n] = $0; match($0, /[^ ]/); depth[n] = RSTART }
+    END { for (i = 1; i <= n; i++) if (!(i > 1 && depth[i] < depth[i - 1])) print text[i] }' "$out")
   passed=$((passed + ${pass_n:-0})); failed=$((failed + ${fail_n:-0})); skipped=$((skipped + ${skip_n:-0}))
   if [ "${fail_n:-0}" -gt 0 ]; then
-    grep -A 30 '^ *not ok' "$out" | head -n 60 | sed 's/^/      | /'
+    grep -A 25 '^ *not ok' "$out" | head -n 80 | sed 's/^/      | /'
   fi
 }
-if [ -n "${SKIP_REASON[client]:-}" ]; then skip "Prisma Client tests" "${SKIP_REASON[client]}"; else client_tests; fi
+if [ -n "${SKIP_REASON[client]:-}" ]; then skip "Prisma Client tests" "${SKIP_REASON[client]}"
+else client_tests tests/events.test.ts client; fi
 
 # ---------------------------------------------------------------- 4. contract
 say "-- contract: shipped models == live database (migrate diff --exit-code)"
@@ -239,6 +251,11 @@ customer_checks() { # customer_checks LABEL
 say "-- customer project: its own migrations beside Eventvault's tables"
 gated engine step_expect "migrate deploy on the database the server created (no P3005)" 0 \
   "All migrations have been successfully applied" in_customer "$PRISMA" migrate deploy
+view_exists() { [ "$(sql "$PG/$DB" "SELECT to_regclass('public.order_events') IS NOT NULL")" = true ]; }
+if [ -n "${SKIP_REASON[engine]:-}" ]; then skip "client: the customer's view over events" "${SKIP_REASON[engine]}"
+elif [ -n "${SKIP_REASON[client]:-}" ]; then skip "client: the customer's view over events" "${SKIP_REASON[client]}"
+elif ! view_exists; then skip "client: the customer's view over events" "migrate deploy did not create it"
+else client_tests tests/view.test.ts "client (customer view)"; fi
 customer_checks ""
 
 say "-- after the server created new partitions"
@@ -253,23 +270,47 @@ more_partitions() {
 }
 gated tools step "server restarted with partitions.daysAhead=14 created new partitions" more_partitions
 customer_checks "new partitions: "
-gated engine step_expect "new partitions: eventvault.prisma still equals the database" 0 "No difference detected" \
-  in_contract "$PRISMA" migrate diff --from-config-datasource --to-schema prisma --exit-code
+whole_database_contract() { # the customer's models + eventvault.prisma (events etc. NOT external) == database
+  rm -rf "$WORK/contract-full" && mkdir -p "$WORK/contract-full/prisma" &&
+    cp "$WORK/customer/prisma/"*.prisma "$WORK/customer/prisma/eventvault.sql" "$WORK/contract-full/prisma/" &&
+    cp "$WORK/contract/prisma.config.ts" "$WORK/contract-full/" &&
+    (cd "$WORK/contract-full" && "$PRISMA" migrate diff --from-config-datasource --to-schema prisma --exit-code </dev/null)
+}
+gated engine step_expect "new partitions: customer models + eventvault.prisma equal the whole database" 0 \
+  "No difference detected" whole_database_contract
 
 say "-- migrate reset (documented pitfall: it drops Eventvault's tables too)"
-reset_and_recover() {
+reset_drops_eventvault() {
   stop_server
   # Reset drops the public schema, Eventvault's tables included, then replays the customer's
   # migrations, which fails at the view over events: the events table is gone.
-  (cd "$WORK/customer" && "$PRISMA" migrate reset --force </dev/null) && { echo "reset unexpectedly succeeded"; return 1; }
-  [ "$(sql "$PG/$DB" "SELECT to_regclass('public.events') IS NULL")" = true ] || { echo "events survived"; return 1; }
-  # Recovery as documented: start Eventvault (it recreates its schema), then deploy again.
-  start_server "$DB" "$WORK/server-3.log" || return 1
-  (cd "$WORK/customer" && "$PRISMA" migrate resolve --rolled-back 20260115000000_order_events </dev/null) || return 1
-  (cd "$WORK/customer" && "$PRISMA" migrate deploy </dev/null) || return 1
-  (cd "$WORK/customer" && "$PRISMA" migrate status </dev/null) | grep -q "Database schema is up to date"
+  in_customer "$PRISMA" migrate reset --force && { echo "reset unexpectedly succeeded"; return 1; }
+  grep -q "No such table: public.events" "$LOG" 2>/dev/null || true
+  [ "$(sql "$PG/$DB" "SELECT to_regclass('public.events') IS NULL AND to_regclass('public.tenants') IS NULL")" = true ]
 }
-gated engine step "migrate reset drops events; server reboot + migrate deploy recover" reset_and_recover
+gated engine step "migrate reset --force drops Eventvault's tables (and then fails on the view over events)" \
+  reset_drops_eventvault
+server_recreates() {
+  # The reset recreated `public` without PostgreSQL's default USAGE grant to PUBLIC; the application
+  # role then cannot reach any table. Restore the default (README, pitfalls).
+  sql "$PG/$DB" "GRANT USAGE ON SCHEMA public TO PUBLIC" || return 1
+  start_server "$DB" "$WORK/server-3.log" || return 1
+  grep -h "applying migration\|schema is current" "$WORK/server-3.log"
+  [ "$(sql "$PG/$DB" "SELECT max(version) FROM eventvault_migrations")" -ge 1 ]
+}
+if [ -z "${SKIP_REASON[engine]:-}" ]; then
+  say "      (after the reset, eventvault_app has USAGE on schema public: $(sql "$PG/$DB" \
+    "SELECT has_schema_privilege('eventvault_app', 'public', 'USAGE')" 2>&1))"
+fi
+gated engine step "after the reset (and GRANT USAGE ON SCHEMA public TO PUBLIC) the server recreates its schema" \
+  server_recreates
+redeploy() {
+  in_customer "$PRISMA" migrate resolve --rolled-back 20260115000000_order_events || return 1
+  in_customer "$PRISMA" migrate deploy || return 1
+  in_customer "$PRISMA" migrate status
+}
+gated engine step_expect "then migrate resolve --rolled-back + migrate deploy: up to date again" 0 \
+  "Database schema is up to date" redeploy
 
 # ---------------------------------------------------------------- 6. external migrations mode
 say "-- database built from ddl/eventvault.sql, server in migrations=external mode"

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Writes events for two tenants through the running Eventvault server's HTTP API (never SQL), reads
-// each one back with GET /v1/events/{id}, and saves what the server returned for the Prisma Client
+// each one back with GET /v1/events/{id}, creates a subscription for one of them, and saves what the server returned for the Prisma Client
 // tests: node tools/seed.mjs BASE_URL ADMIN_TOKEN OUT_FILE
 import { writeFileSync } from 'node:fs'
 
@@ -45,7 +45,7 @@ const drafts = {
 const result = { tenants: {} }
 for (const [tenant, events] of Object.entries(drafts)) {
   await call('POST', '/v1/admin/tenants', adminToken, { id: tenant, name: tenant.toUpperCase() })
-  const { key } = await call('POST', `/v1/admin/tenants/${tenant}/keys`, adminToken, { scopes: ['ingest', 'query'] })
+  const { key } = await call('POST', `/v1/admin/tenants/${tenant}/keys`, adminToken, { scopes: ['ingest', 'query', 'replay'] })
   const appended = await call('POST', '/v1/events', key, events)
   if (appended.events?.length !== events.length) throw new Error(`unexpected append answer ${JSON.stringify(appended)}`)
   const stored = []
@@ -63,6 +63,10 @@ for (const [tenant, events] of Object.entries(drafts)) {
     })
   }
   result.tenants[tenant] = stored
+  if (tenant === 'acme') {
+    await call('POST', '/v1/subscriptions', key, { name: 'billing', filter: { typePrefix: 'order.' } })
+    result.subscriptions = { acme: ['billing'], globex: [] }
+  }
 }
 writeFileSync(outFile, JSON.stringify(result, null, 2))
 console.log(`seeded ${Object.values(result.tenants).flat().length} events for ${Object.keys(result.tenants).join(', ')}`)
