@@ -100,8 +100,8 @@ public final class Server {
   }
 
   /**
-   * LISTEN for other nodes: their commits wake this node's followers, their key revocations clear this
-   * node's auth caches. The connection reconnects on its own; while it is down, followers fall back to
+   * LISTEN for other nodes: their commits wake this node's followers, their key revocations and tenant
+   * changes (suspension, limits, deletion) clear this node's auth caches. The connection reconnects on its own; while it is down, followers fall back to
    * polling and caches to their expiry.
    */
   private void listen() {
@@ -110,6 +110,8 @@ public final class Server {
     subscriber.channel(Sql.APPENDED_CHANNEL).handler(payload -> vertx.eventBus().publish(Addresses.APPENDED, 0L));
     subscriber.channel(Sql.KEY_REVOKED_CHANNEL)
         .handler(hash -> vertx.eventBus().publish(Addresses.AUTH_REVOKED, hash));
+    subscriber.channel(Sql.TENANT_CHANGED_CHANNEL)
+        .handler(tenant -> vertx.eventBus().publish(Addresses.TENANT_CHANGED, tenant));
     subscriber.connect().onFailure(failure -> LOG.warn("LISTEN failed ({}); followers poll instead",
         failure.getMessage()));
   }

@@ -146,7 +146,8 @@ public final class AdminVerticle extends VerticleBase {
     return db.preparedQuery(Sql.UPDATE_TENANT).execute(args).compose(rows -> rows.size() == 0
         ? Future.failedFuture(new AdminFailure(Failures.NOT_FOUND, "no tenant " + c.tenantId()
             + " (or it is being deleted)"))
-        : Future.succeededFuture(tenantJson(rows.iterator().next())));
+        : db.preparedQuery(Sql.NOTIFY_TENANT_CHANGED).execute(Tuple.of(c.tenantId()))
+            .map(v -> tenantJson(rows.iterator().next())));
   }
 
   private Future<JsonObject> startDeletion(SqlClient db, DeleteTenant c) {
@@ -156,6 +157,7 @@ public final class AdminVerticle extends VerticleBase {
             "no tenant " + c.tenantId() + " (or its deletion is already running)"));
       }
       return db.preparedQuery(Sql.START_DELETION).execute(Tuple.of(c.tenantId()))
+          .compose(v -> db.preparedQuery(Sql.NOTIFY_TENANT_CHANGED).execute(Tuple.of(c.tenantId())))
           .map(v -> new JsonObject().put("tenantId", c.tenantId()).put("status", "running"));
     });
   }

@@ -12,7 +12,6 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
-import java.util.function.LongConsumer;
 
 /**
  * Streams events in position order as NDJSON or Server-Sent Events: first the stored ones, then (with
@@ -47,7 +46,6 @@ final class EventStream {
   private final Options options;
   private final Metrics metrics;
   private final int pageSize;
-  private final LongConsumer onDelivered;
   private EventQuery query;
   private boolean closed;
   private boolean fetching;
@@ -58,9 +56,9 @@ final class EventStream {
   private MessageConsumer<Long> appended;
   private long keepAliveTimer = -1;
   private long pollTimer = -1;
+  private Runnable onClose = () -> { };
 
-  EventStream(Vertx vertx, RoutingContext ctx, EventQuery query, Format format, Options options, Metrics metrics,
-      LongConsumer onDelivered) {
+  EventStream(Vertx vertx, RoutingContext ctx, EventQuery query, Format format, Options options, Metrics metrics) {
     this.vertx = vertx;
     this.ctx = ctx;
     this.response = ctx.response();
@@ -69,7 +67,6 @@ final class EventStream {
     this.options = options;
     this.metrics = metrics;
     this.pageSize = query.limit();
-    this.onDelivered = onDelivered;
   }
 
   /** Fetches the first page before answering, so a failure can still be a problem+json answer. */
@@ -112,7 +109,6 @@ final class EventStream {
       response.write(render(page));
       metrics.eventsStreamed(page.events().size());
       query = query.withAfterPosition(page.lastPosition());
-      onDelivered.accept(page.lastPosition());
     }
     if (page.events().size() == pageSize) {
       whenDrained(this::next);
@@ -179,6 +175,19 @@ final class EventStream {
     close();
   }
 
+  /** The server is stopping: end the stream cleanly; the client resumes elsewhere with Last-Event-ID. */
+  void end() {
+    if (!closed && response.headWritten() && !response.ended()) {
+      response.end();
+    }
+    close();
+  }
+
+  /** Called once when the stream is over, however it ended. */
+  void onClose(Runnable action) {
+    this.onClose = action;
+  }
+
   private void keepAlive() {
     if (!closed && caughtUp && !response.writeQueueFull()) {
       response.write(format == Format.SSE ? ": keep-alive\n\n" : "\n");
@@ -190,6 +199,7 @@ final class EventStream {
       return;
     }
     closed = true;
+    onClose.run();
     if (keepAliveTimer >= 0) {
       vertx.cancelTimer(keepAliveTimer);
     }

@@ -31,6 +31,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -57,6 +58,7 @@ public final class HttpVerticle extends VerticleBase {
   private final PrometheusMeterRegistry registry;
   private final RateLimiter limiter;
   private HttpServer server;
+  private final Set<EventStream> streams = new HashSet<>();
   private Authenticator auth;
   private EventParser parser;
   private QueryParser queries;
@@ -80,9 +82,13 @@ public final class HttpVerticle extends VerticleBase {
     return server.requestHandler(router()).listen(config.http().port(), config.http().host());
   }
 
-  /** Stops accepting, lets requests in progress finish (their appends are acknowledged), then closes. */
+  /**
+   * Stops accepting, ends open streams cleanly (followers resume elsewhere with Last-Event-ID), lets
+   * requests in progress finish (their appends are acknowledged), then closes.
+   */
   @Override
   public Future<?> stop() {
+    new ArrayList<>(streams).forEach(EventStream::end);
     return server.shutdown(config.http().shutdownGraceSeconds(), TimeUnit.SECONDS);
   }
 
@@ -355,7 +361,13 @@ public final class HttpVerticle extends VerticleBase {
     if (lastEventId != null) {
       query = query.withAfterPosition(parseLastEventId(lastEventId));
     }
-    new EventStream(vertx, ctx, query, format, options, metrics, position -> { }).start().onFailure(ctx::fail);
+    open(new EventStream(vertx, ctx, query, format, options, metrics)).onFailure(ctx::fail);
+  }
+
+  private Future<Void> open(EventStream stream) {
+    streams.add(stream);
+    stream.onClose(() -> streams.remove(stream));
+    return stream.start();
   }
 
   static EventStream.Format streamFormat(String accept) {
@@ -459,7 +471,7 @@ public final class HttpVerticle extends VerticleBase {
               .withAfterPosition(after);
           EventStream.Options options = new EventStream.Options(follow, config.query().keepAliveSeconds() * 1000L,
               config.query().followPollMs());
-          return new EventStream(vertx, ctx, query, format, options, metrics, position -> { }).start();
+          return open(new EventStream(vertx, ctx, query, format, options, metrics));
         })
         .onFailure(ctx::fail);
   }

@@ -132,6 +132,10 @@ public final class Sql {
         max_batch_events = CASE WHEN $7 THEN $8 ELSE max_batch_events END
       WHERE id = $1 AND status <> 'deleting'
       RETURNING id, name, status, created_at, events_per_second, requests_per_second, max_batch_events""";
+  /** NOTIFY channel of tenants whose status or limits changed (payload: the tenant id). */
+  public static final String TENANT_CHANGED_CHANNEL = "eventvault_tenant_changed";
+  public static final String NOTIFY_TENANT_CHANGED =
+      "SELECT pg_notify('" + TENANT_CHANGED_CHANNEL + "', $1)";
   public static final String MARK_TENANT_DELETING = """
       UPDATE tenants SET status = 'deleting' WHERE id = $1 AND status <> 'deleting' RETURNING id""";
   public static final String START_DELETION = """

@@ -290,6 +290,29 @@ class FollowTest {
     }
   }
 
+  @Test
+  void stopping_the_server_ends_open_followers_cleanly_so_they_can_resume_elsewhere() throws Exception {
+    TestServer node = TestServer.start("followstop");
+    String nodeKey = node.tenantWithKey("acme", "ingest", "replay");
+    node.postJson("/v1/events", nodeKey, Events.batch(3, "t", "p"));
+    HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(
+            URI.create(node.baseUrl() + "/v1/events/stream?follow=true"))
+        .header("Authorization", "Bearer " + nodeKey).header("Accept", "application/x-ndjson").build(),
+        HttpResponse.BodyHandlers.ofInputStream());
+    BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      lines.add(reader.readLine());
+    }
+    CompletableFuture<Void> stopped = CompletableFuture.runAsync(node::close);
+    String rest;
+    while ((rest = reader.readLine()) != null) {
+      lines.add(rest);
+    }
+    stopped.get(20, TimeUnit.SECONDS);
+    assertThat(lines.stream().filter(l -> !l.isEmpty())).hasSize(3);
+  }
+
   private static double streamed() {
     Response metrics = server.get("/metrics", null);
     return metrics.body().lines().filter(l -> l.startsWith("eventvault_stream_events_total"))
