@@ -45,9 +45,11 @@ mkdir -p "$WORK"
 LOG="$WORK/step.log"
 
 say() { printf '%s\n' "$*"; }
-pass() { passed=$((passed + 1)); say "PASS  $1"; }
+T0=$SECONDS
+took() { echo "($((SECONDS - T0))s)"; }
+pass() { passed=$((passed + 1)); say "PASS  $1 $(took)"; }
 fail() {
-  failed=$((failed + 1)); say "FAIL  $1"
+  failed=$((failed + 1)); say "FAIL  $1 $(took)"
   [ -s "$LOG" ] && tail -n 25 "$LOG" | sed 's/^/      | /'
   return 0
 }
@@ -55,12 +57,12 @@ skip() { skipped=$((skipped + 1)); say "SKIP  $1 ($2)"; }
 
 # step NAME CMD...: passes when CMD exits 0.
 step() {
-  local name=$1; shift
+  local name=$1; shift; T0=$SECONDS
   if "$@" >"$LOG" 2>&1; then pass "$name"; else fail "$name"; fi
 }
 # step_expect NAME EXIT_CODE PATTERN CMD...: passes when CMD exits EXIT_CODE and prints PATTERN.
 step_expect() {
-  local name=$1 code=$2 pattern=$3; shift 3
+  local name=$1 code=$2 pattern=$3; shift 3; T0=$SECONDS
   "$@" >"$LOG" 2>&1; local rc=$?
   if [ "$rc" -eq "$code" ] && grep -Eq -- "$pattern" "$LOG"; then pass "$name"
   else echo "(exit $rc, wanted $code and /$pattern/)" >>"$LOG"; fail "$name"; fi
@@ -182,7 +184,7 @@ else
   say "schema engine unavailable: $ENGINE_KIND does not answer; migrate steps will be skipped"
   tail -n 15 "$WORK/engine.log" | sed 's/^/      | /'
   block engine "no schema engine could run"
-  export PRISMA_SCHEMA_ENGINE_BINARY="$(command -v false)"
+  export PRISMA_SCHEMA_ENGINE_BINARY="$(type -P false)" # generate needs an executable, not an engine
 fi
 
 # ---------------------------------------------------------------- 3. Prisma Client
