@@ -17,6 +17,7 @@ import io.eventvault.bus.Messages.KeyLookup;
 import io.eventvault.bus.Messages.ListKeys;
 import io.eventvault.bus.Messages.RevokeKey;
 import io.eventvault.config.DatabaseUrl;
+import io.eventvault.domain.ApiKeys;
 import io.eventvault.domain.Principal;
 import io.eventvault.domain.Scope;
 import io.eventvault.domain.StoredEvent;

@@ -1,4 +1,4 @@
-package io.eventvault.admin;
+package io.eventvault.domain;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,6 +1,6 @@
 package io.eventvault.http;
 
-import io.eventvault.admin.ApiKeys;
+import io.eventvault.domain.ApiKeys;
 import io.eventvault.bus.Addresses;
 import io.eventvault.bus.Messages.KeyLookup;
 import io.eventvault.domain.Principal;
