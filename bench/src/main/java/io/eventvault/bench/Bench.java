@@ -66,6 +66,8 @@ public final class Bench {
   private final String run;
   private Corpus corpus;
   private Proc proc;
+  private long postmaster;
+  private String srvDatabase;
   private ServerProcess server;
 
   private Bench(Options o) {
@@ -140,6 +142,9 @@ public final class Bench {
     Path copy = out.resolve("server-under-test.jar");
     Files.copy(jar, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     summary.put("server_jar_sha256", sha256(copy));
+    summary.put("server_jar_built", Files.getLastModifiedTime(jar).toString());
+    summary.put("git_head", git("rev-parse", "HEAD"));
+    summary.put("git_uncommitted_files", git("status", "--porcelain").lines().count());
     jar = copy;
     long started = System.nanoTime();
     summary.put("date", Instant.now().toString());
@@ -161,7 +166,7 @@ public final class Bench {
     System.out.printf("corpus: %d distinct events, payload %d B, event JSON %d B on average%n",
         corpus.events.length, corpus.payloadBytes / corpus.events.length, corpus.jsonBytes / corpus.events.length);
 
-    long postmaster = Proc.findPostmaster(db.port);
+    postmaster = Proc.findPostmaster(db.port);
     proc = new Proc(-1, postmaster);
     summary.put("postmaster_pid_found", postmaster > 0);
 
@@ -225,8 +230,11 @@ public final class Bench {
     if (arm("unnest")) {
       String database = run + "_unnest";
       createDb(database, template);
-      measure("writer_sql_jdbc", "the writer's own flush (advisory lock + INSERT…unnest, 1000 events) over JDBC,"
-          + " 2 connections, no HTTP", () -> dbJson(dbArms.unnest(database, 2, 1000, dbs)));
+      DbArms.WriterSql sql = DbArms.writerSql(jar, db, database);
+      summary.put("writer_sql_source", sql.source() + (sql.role() == null ? "" : ", as role " + sql.role()));
+      measure("writer_sql_jdbc", "the writer's own flush (" + sql.source() + (sql.role() == null ? ""
+          : ", role " + sql.role()) + ": lock statement + INSERT…unnest, 1000 events) over JDBC, 2 connections,"
+          + " no HTTP", () -> dbJson(dbArms.unnest(database, sql, 2, 1000, dbs)));
       dropDb(database);
     }
 
@@ -240,6 +248,7 @@ public final class Bench {
   private void serverArms(Path jar, String template, String adminToken) throws Exception {
     String database = run + "_srv";
     createDb(database, template);
+    srvDatabase = database;
     step("starting the server");
     List<String> opts = serverOpts(o.jfr);
     server = ServerProcess.start(o.root, jar, db.serverUrl(database), adminToken, opts, out.resolve("server.log"));
@@ -388,9 +397,19 @@ public final class Bench {
       // not a superuser: go on without
     }
     double[] m0 = server == null ? null : writerMetrics(server.metrics());
+    String storedBefore = srvDatabase == null ? null
+        : db.one(srvDatabase, "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM event_position_seq");
     long wal0 = db.walBytes();
+    PgSampler pgs = new PgSampler(postmaster, run);
     Proc.Snapshot s0 = proc.snapshot();
-    JsonObject r = body.call();
+    JsonObject r;
+    long[] pgTicks;
+    try {
+      r = body.call();
+    } finally {
+      pgTicks = pgs.ticks();
+      pgs.close();
+    }
     Proc.Snapshot s1 = proc.snapshot();
     long wal1 = db.walBytes();
     double[] m1 = server == null || !server.process.isAlive() ? null : writerMetrics(server.metrics());
@@ -403,13 +422,24 @@ public final class Bench {
     Proc.Split cpu = Proc.split(s0, s1);
     long events = r.getLong("events", 0L);
     r.put("name", name).put("what", what);
-    r.put("cpu_cores", new JsonObject().put("server_jvm", round2(cpu.serverCores())).put("postgres", round2(cpu.pgCores()))
-        .put("load_generator", round2(cpu.generatorCores())).put("other", round2(cpu.otherCores()))
-        .put("machine_busy", round2(cpu.machineBusyCores())).put("window_s", round(cpu.seconds())));
+    if (storedBefore != null) {
+      r.put("events_in_store_before", Long.parseLong(storedBefore));
+    }
+    double win = cpu.seconds();
+    double pgOurs = (pgTicks[0] + pgTicks[1]) / Proc.TICKS_PER_S / win;
+    double pgOthers = pgTicks[2] / Proc.TICKS_PER_S / win;
+    double other = Math.max(0, cpu.machineBusyCores() - cpu.serverCores() - pgOurs - cpu.generatorCores());
+    r.put("cpu_cores", new JsonObject().put("server_jvm", round2(cpu.serverCores())).put("postgres", round2(pgOurs))
+        .put("postgres_our_backends", round2(pgTicks[0] / Proc.TICKS_PER_S / win))
+        .put("postgres_background", round2(pgTicks[1] / Proc.TICKS_PER_S / win))
+        .put("postgres_other_backends", round2(pgOthers))
+        .put("postgres_all_processes", round2(cpu.pgCores()))
+        .put("load_generator", round2(cpu.generatorCores())).put("other", round2(other))
+        .put("machine_busy", round2(cpu.machineBusyCores())).put("window_s", round(win)));
     if (events > 0) {
       r.put("cpu_us_per_event", new JsonObject()
           .put("server_jvm", round(cpu.serverCores() * cpu.seconds() * 1e6 / events))
-          .put("postgres", round(cpu.pgCores() * cpu.seconds() * 1e6 / events))
+          .put("postgres", round(pgOurs * cpu.seconds() * 1e6 / events))
           .put("load_generator", round(cpu.generatorCores() * cpu.seconds() * 1e6 / events)));
       r.put("wal_bytes", wal1 - wal0).put("wal_bytes_per_event", Math.round((double) (wal1 - wal0) / events));
     }
@@ -426,6 +456,19 @@ public final class Bench {
           + server.process.exitValue() + "); log tail:\n" + ServerProcess.tail(server.log));
     }
     Thread.sleep(o.quick ? 500 : 2000);
+  }
+
+  private String git(String... args) {
+    try {
+      List<String> cmd = new ArrayList<>(List.of("git", "-C", o.root.toString()));
+      cmd.addAll(List.of(args));
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      String outText = new String(p.getInputStream().readAllBytes()).trim();
+      p.waitFor();
+      return outText;
+    } catch (Exception e) {
+      return "";
+    }
   }
 
   private static String sha256(Path file) throws Exception {
@@ -573,7 +616,8 @@ public final class Bench {
           a.getValue("wal_bytes_per_event") == null ? "" : a.getLong("wal_bytes_per_event"), a.getLong("errors", 0L),
           w == null ? "" : w.getDouble("mean_events_per_flush"));
     }
-    p.println("(! = other processes used > 0.3 cores during the arm: the figure is disturbed by outside work)");
+    p.println("(pg = this run's backends + PostgreSQL background processes; other = everything else on the machine,");
+    p.println(" including other databases' backends; ! = other > 0.3 cores: the figure is disturbed by outside work)");
     p.println();
     for (String k : List.of("copy_events_per_s", "copy_events_only_per_s", "naive_events_per_s",
         "naive_both_events_per_s", "writer_sql_jdbc_events_per_s", "batch100_events_per_s", "batch1000_events_per_s",

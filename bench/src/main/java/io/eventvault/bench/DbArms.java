@@ -71,6 +71,48 @@ final class DbArms {
 
   private static final DateTimeFormatter PG_TS = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSxxx");
 
+  /** The statements the arm runs: the server's own when they can be read from its jar, else the copy above. */
+  record WriterSql(String begin, boolean beginTakesTenant, String append, String role, String source) {}
+
+  /**
+   * Reads Sql.APPEND_BEGIN (or APPEND_LOCK) and Sql.APPEND from the server jar under test, so this arm always
+   * runs exactly the writer's SQL; $n placeholders become JDBC's ?. The application role is used when the
+   * cluster has it (row-level security applies to the writer's sessions, as in the server).
+   */
+  static WriterSql writerSql(java.nio.file.Path serverJar, Db db, String database) {
+    String begin = "SELECT pg_advisory_xact_lock(" + APPEND_LOCK_KEY + ")";
+    String append = APPEND;
+    boolean takesTenant = false;
+    String source = "bench copy of Sql.APPEND";
+    try (java.net.URLClassLoader cl = new java.net.URLClassLoader(new java.net.URL[] {serverJar.toUri().toURL()},
+        DbArms.class.getClassLoader().getParent())) {
+      Class<?> sql = Class.forName("io.eventvault.store.Sql", false, cl);
+      append = jdbc((String) sql.getField("APPEND").get(null));
+      try {
+        begin = jdbc((String) sql.getField("APPEND_BEGIN").get(null));
+        takesTenant = begin.contains("?");
+      } catch (NoSuchFieldException e) {
+        begin = (String) sql.getField("APPEND_LOCK").get(null);
+      }
+      source = "io.eventvault.store.Sql from the server jar under test";
+    } catch (Exception | LinkageError e) {
+      System.out.println("  note: using the bench's copy of the writer SQL (" + e + ")");
+    }
+    String role = null;
+    try {
+      if ("1".equals(db.one(database, "SELECT 1 FROM pg_roles WHERE rolname = 'eventvault_app'"))) {
+        role = "eventvault_app";
+      }
+    } catch (Exception e) {
+      // no role
+    }
+    return new WriterSql(begin, takesTenant, append, role, source);
+  }
+
+  private static String jdbc(String sql) {
+    return sql.replaceAll("\\$\\d+", "?");
+  }
+
   private final Db db;
   private final Corpus corpus;
   private final AtomicLong cursor = new AtomicLong();
@@ -232,13 +274,18 @@ final class DbArms {
    * The writer's own statement without HTTP and without Vert.x: {@code connections} JDBC connections, each
    * running BEGIN; pg_advisory_xact_lock; APPEND with {@code batch} events; COMMIT — the flush the server does.
    */
-  Result unnest(String database, int connections, int batch, double seconds) throws Exception {
+  Result unnest(String database, WriterSql sql, int connections, int batch, double seconds) throws Exception {
     return parallel(connections, seconds, deadline -> {
       long stored = 0;
-      try (Connection c = db.connect(database);
-           Statement lock = c.createStatement();
-           PreparedStatement ps = c.prepareStatement(APPEND)) {
+      try (Connection c = db.connect(database)) {
+        if (sql.role() != null) {
+          try (Statement st = c.createStatement()) {
+            st.execute("SET ROLE " + sql.role());
+          }
+        }
         c.setAutoCommit(false);
+        PreparedStatement lock = c.prepareStatement(sql.begin());
+        PreparedStatement ps = c.prepareStatement(sql.append());
         while (System.nanoTime() < deadline) {
           String[] tenant = new String[batch];
           UUID[] id = new UUID[batch];
@@ -269,7 +316,10 @@ final class DbArms {
             metadata[k] = e.metadata();
             payload[k] = e.payload();
           }
-          lock.execute("SELECT pg_advisory_xact_lock(" + APPEND_LOCK_KEY + ")");
+          if (sql.beginTakesTenant()) {
+            lock.setString(1, Corpus.TENANT);
+          }
+          lock.execute();
           int p = 1;
           ps.setArray(p++, c.createArrayOf("text", tenant));
           ps.setArray(p++, c.createArrayOf("uuid", id));
