@@ -33,6 +33,10 @@ export function checkTenantId(tenantId: string): string {
   return tenantId
 }
 
+interface RawBatchExecutor {
+  $executeRaw(query: TemplateStringsArray, ...values: unknown[]): Prisma.PrismaPromise<number>
+}
+
 /**
  * A Prisma Client extension that runs every model query (findMany, count, aggregate, ...) in a batch
  * transaction together with set_config('app.tenant_id', tenantId, true). Raw queries ($queryRaw) are
@@ -43,22 +47,27 @@ export function checkTenantId(tenantId: string): string {
  */
 export function forTenant(tenantId: string) {
   const tenant = checkTenantId(tenantId)
-  return Prisma.defineExtension((client) =>
-    client.$extends({
+  return Prisma.defineExtension((client) => {
+    // The generic client type of a shareable extension does not declare $executeRaw; every
+    // PrismaClient has it.
+    const raw = client as unknown as RawBatchExecutor
+    return client.$extends({
       name: 'eventvault-tenant',
       query: {
         $allModels: {
           async $allOperations({ args, query }) {
+            // query(args) is typed as a Promise, but at run time it is a PrismaPromise that a batch
+            // $transaction accepts: both statements run in one transaction, set_config first.
             const [, result] = await client.$transaction([
-              client.$executeRaw`SELECT set_config('app.tenant_id', ${tenant}, true)`,
-              query(args),
+              raw.$executeRaw`SELECT set_config('app.tenant_id', ${tenant}, true)`,
+              query(args) as unknown as Prisma.PrismaPromise<unknown>,
             ])
             return result
           },
         },
       },
-    }),
-  )
+    })
+  })
 }
 
 /** The part of a transaction client withTenant needs: the generated client's `tx` has it. */

@@ -223,6 +223,8 @@ client_tests() {
     grep -A 25 '^ *not ok' "$out" | head -n 80 | sed 's/^/      | /'
   fi
 }
+gated client step "eventvault-tenant.ts and the tests type-check against the generated client (tsc --strict)" \
+  in_customer "$HERE/node_modules/.bin/tsc" -p .
 if [ -n "${SKIP_REASON[client]:-}" ]; then skip "Prisma Client tests" "${SKIP_REASON[client]}"
 else client_tests tests/events.test.ts client; fi
 
