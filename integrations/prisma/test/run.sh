@@ -31,7 +31,9 @@ APP_PG=${EVENTVAULT_PRISMA_APP_PG:-postgresql://eventvault_app@127.0.0.1:5432}
 DB="evprisma_$(date +%s)_$$"
 WORK="$HERE/.work/$DB"
 ADMIN_TOKEN="admin-$RANDOM$RANDOM"
-PRISMA="$HERE/node_modules/.bin/prisma"
+PRISMA_BIN="$HERE/node_modules/.bin/prisma"
+PRISMA=prisma_cli # the CLI with a time limit: nothing may hang a CI run
+prisma_cli() { timeout -k 10 300 "$PRISMA_BIN" "$@"; }
 STARTED=$(date +%s)
 
 export CHECKPOINT_DISABLE=1 PRISMA_HIDE_UPDATE_MESSAGE=1 NO_COLOR=1 FORCE_COLOR=0
@@ -130,7 +132,7 @@ install_node_modules() {
   (cd "$HERE" && npm ci --ignore-scripts --no-audit --no-fund) && echo "$want" >"$HERE/node_modules/.eventvault-lock-sha"
 }
 step "npm ci (exact versions from package-lock.json)" install_node_modules
-[ -x "$PRISMA" ] || block tools "npm ci failed"
+[ -x "$PRISMA_BIN" ] || block tools "npm ci failed"
 
 build_jar() {
   if [ -n "${EVENTVAULT_JAR:-}" ]; then echo "using $EVENTVAULT_JAR"; return 0; fi
@@ -151,7 +153,7 @@ gated tools step "fresh database $DB" create_db "$DB"
 gated tools step "Java server boots on it (migrations: auto)" start_server "$DB" "$WORK/server.log"
 [ -n "$SERVER_PID" ] || [ -n "${SKIP_REASON[tools]:-}" ] || block tools "the server did not start"
 gated tools step "events of tenants acme and globex written through the HTTP API" \
-  node "$HERE/tools/seed.mjs" "http://127.0.0.1:${PORT:-0}" "$ADMIN_TOKEN" "$WORK/seed.json"
+  timeout 120 node "$HERE/tools/seed.mjs" "http://127.0.0.1:${PORT:-0}" "$ADMIN_TOKEN" "$WORK/seed.json"
 [ -s "$WORK/seed.json" ] || [ -n "${SKIP_REASON[tools]:-}" ] || block tools "no events were written"
 
 # The customer project and the contract project, with the shipped files copied in as a customer would.
@@ -198,7 +200,7 @@ gated tools step "prisma generate (customer schema + shipped eventvault.prisma)"
 client_tests() {
   local file=$1 label=$2 out="$WORK/$(basename "$1").tap"
   (cd "$WORK/customer" && APP_DATABASE_URL="$APP_PG/$DB" SEED_FILE="$WORK/seed.json" \
-    node --import tsx --test --test-reporter=tap "$file" </dev/null >"$out" 2>&1)
+    timeout -k 10 300 node --import tsx --test --test-reporter=tap "$file" </dev/null >"$out" 2>&1)
   local rc=$? tests pass_n fail_n skip_n
   tests=$(sed -n 's/^# tests \([0-9]*\)$/\1/p' "$out")
   pass_n=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$out")
@@ -224,7 +226,7 @@ client_tests() {
   fi
 }
 gated client step "eventvault-tenant.ts and the tests type-check against the generated client (tsc --strict)" \
-  in_customer "$HERE/node_modules/.bin/tsc" -p .
+  in_customer timeout 300 "$HERE/node_modules/.bin/tsc" -p .
 if [ -n "${SKIP_REASON[client]:-}" ]; then skip "Prisma Client tests" "${SKIP_REASON[client]}"
 else client_tests tests/events.test.ts client; fi
 
@@ -261,6 +263,28 @@ elif [ -n "${SKIP_REASON[client]:-}" ]; then skip "client: the customer's view o
 elif ! view_exists; then skip "client: the customer's view over events" "migrate deploy did not create it"
 else client_tests tests/view.test.ts "client (customer view)"; fi
 customer_checks ""
+
+new_customer_migration() { # the customer changes a model: the new migration holds that change only
+  rm -rf "$WORK/customer-next" && cp -R "$WORK/customer" "$WORK/customer-next" || return 1
+  cat >>"$WORK/customer-next/prisma/schema.prisma" <<'MODEL'
+
+model Product {
+  id    Int    @id @default(autoincrement())
+  sku   String @unique
+  title String
+
+  @@map("products")
+}
+MODEL
+  (cd "$WORK/customer-next" && "$PRISMA" migrate dev --create-only --name add_products </dev/null) || return 1
+  local file
+  file=$(ls "$WORK/customer-next/prisma/migrations/"*_add_products/migration.sql) || return 1
+  cat "$file"
+  grep -q 'CREATE TABLE "products"' "$file" || return 1
+  ! grep -Eiq 'event|tenant|api_keys|subscriptions|audit_log|partition' "$file"
+}
+gated engine step "migrate dev --create-only after a model change: a migration with the customer's table only" \
+  new_customer_migration
 
 say "-- after the server created new partitions"
 more_partitions() {

@@ -177,7 +177,8 @@ async function patchAdapterPg() {
   const adapterClass = Object.getPrototypeOf(probe) // PrismaPgAdapter
   const queryableClass = Object.getPrototypeOf(adapterClass) // PgQueryable, also the base of PgTransaction
   await probe.dispose()
-  if (typeof queryableClass.performIO !== 'function' || typeof adapterClass.executeScript !== 'function') {
+  if (typeof queryableClass.queryRaw !== 'function' || typeof queryableClass.performIO !== 'function'
+    || typeof adapterClass.executeScript !== 'function') {
     throw new Error('@prisma/adapter-pg changed shape: re-check the stand-in patches')
   }
   const { ColumnTypeEnum } = requireFromHarness('@prisma/driver-adapter-utils')
