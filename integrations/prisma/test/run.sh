@@ -312,8 +312,11 @@ reset_drops_eventvault() {
   stop_server
   # Reset drops the public schema, Eventvault's tables included, then replays the customer's
   # migrations, which fails at the view over events: the events table is gone.
-  in_customer "$PRISMA" migrate reset --force && { echo "reset unexpectedly succeeded"; return 1; }
-  grep -q "No such table: public.events" "$LOG" 2>/dev/null || true
+  local out rc
+  out=$(in_customer "$PRISMA" migrate reset --force 2>&1); rc=$?
+  echo "$out"
+  [ "$rc" -ne 0 ] || { echo "reset unexpectedly succeeded"; return 1; }
+  grep -q "No such table: public.events" <<<"$out" || { echo "reset failed for another reason"; return 1; }
   [ "$(sql "$PG/$DB" "SELECT to_regclass('public.events') IS NULL AND to_regclass('public.tenants') IS NULL")" = true ]
 }
 gated engine step "migrate reset --force drops Eventvault's tables (and then fails on the view over events)" \
