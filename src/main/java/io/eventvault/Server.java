@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,12 +81,18 @@ public final class Server {
     Future<Integer> schema = config.database().migrations() == MigrationMode.AUTO
         ? migrator.migrate().onSuccess(n -> LOG.info("schema is current ({} migrations applied now)", n))
         : migrator.check().onSuccess(v -> LOG.info("schema version {} checked (migrations: external)", v));
+    AtomicReference<String> cursorSecret = new AtomicReference<>();
     return schema
+        .compose(v -> maintenance.query(Sql.CURSOR_SECRET).execute())
+        .map(rows -> {
+          cursorSecret.set(rows.iterator().next().getString(0));
+          return null;
+        })
         .compose(v -> maintain(partitions))
         .compose(v -> deploy(() -> new WriterVerticle(url, appRole, config.writer(), metrics), 1))
         .compose(v -> deploy(() -> new AdminVerticle(url, config.limits()), 1))
         .compose(v -> deploy(() -> new QueryVerticle(url, appRole, config.query(),
-            config.database().poolSize(), metrics),
+            config.database().poolSize(), metrics, cursorSecret.get()),
             config.query().instances()))
         .compose(v -> deploy(() -> new HttpVerticle(effective, metrics, registry, rateLimiter), config.http().instances()))
         .map(v -> {

@@ -50,10 +50,13 @@ public final class QueryVerticle extends VerticleBase {
   private final QueryConfig config;
   private final int poolSize;
   private final Metrics metrics;
+  private final Cursors cursors;
   private Pool pool;
-  private Cursors cursors;
 
-  public QueryVerticle(DatabaseUrl url, String appRole, QueryConfig config, int poolSize, Metrics metrics) {
+  /** {@code cursorSecret}: read by the owner connection at startup; the application role cannot read it. */
+  public QueryVerticle(DatabaseUrl url, String appRole, QueryConfig config, int poolSize, Metrics metrics,
+      String cursorSecret) {
+    this.cursors = new Cursors(cursorSecret);
     this.url = url;
     this.appRole = appRole;
     this.config = config;
@@ -64,16 +67,13 @@ public final class QueryVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     pool = Pools.readPool(vertx, url, poolSize, config.statementTimeoutMs(), appRole);
-    return pool.query(Sql.CURSOR_SECRET).execute().map(rows -> {
-      cursors = new Cursors(rows.iterator().next().getString(0));
-      vertx.eventBus().<EventQuery>consumer(Addresses.QUERY_PAGE, this::onPage);
-      vertx.eventBus().<GetEvent>consumer(Addresses.QUERY_GET, this::onGet);
-      vertx.eventBus().consumer(Addresses.QUERY_READY, this::onReady);
-      vertx.eventBus().<SubscriptionCommand>consumer(Addresses.SUBSCRIPTIONS, this::onSubscription);
-      vertx.eventBus().<EventQuery>consumer(Addresses.QUERY_LAG, this::onLag);
-      vertx.eventBus().<CountRequest>consumer(Addresses.QUERY_COUNT, this::onCount);
-      return null;
-    });
+    vertx.eventBus().<EventQuery>consumer(Addresses.QUERY_PAGE, this::onPage);
+    vertx.eventBus().<GetEvent>consumer(Addresses.QUERY_GET, this::onGet);
+    vertx.eventBus().consumer(Addresses.QUERY_READY, this::onReady);
+    vertx.eventBus().<SubscriptionCommand>consumer(Addresses.SUBSCRIPTIONS, this::onSubscription);
+    vertx.eventBus().<EventQuery>consumer(Addresses.QUERY_LAG, this::onLag);
+    vertx.eventBus().<CountRequest>consumer(Addresses.QUERY_COUNT, this::onCount);
+    return Future.succeededFuture();
   }
 
   @Override
