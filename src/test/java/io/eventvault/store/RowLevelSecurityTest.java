@@ -79,6 +79,33 @@ class RowLevelSecurityTest {
   }
 
   @Test
+  void the_reader_role_reads_under_the_same_policy_and_cannot_write() throws Exception {
+    DatabaseUrl db = server.database();
+    DatabaseUrl asReader = new DatabaseUrl(db.host(), db.port(), db.database(), "eventvault_app_reader", null);
+    try (Connection c = TestDatabase.connect(asReader); Statement s = c.createStatement()) {
+      assertThat(count(c, "SELECT count(*) FROM events")).isZero();
+      c.setAutoCommit(false);
+      s.execute("SELECT set_config('app.tenant_id', 'tenant-b', true)");
+      assertThat(count(c, "SELECT count(*) FROM events")).isEqualTo(2);
+      assertThatThrownBy(() -> s.execute("""
+          INSERT INTO events (tenant_id, position, id, type, project_id, occurred_at, recorded_at, payload)
+          VALUES ('tenant-b', 1, gen_random_uuid(), 't', 'p', now(), now(), '{}')"""))
+          .hasMessageContaining("permission denied");
+      c.rollback();
+      assertThatThrownBy(() -> s.executeQuery("SELECT value FROM eventvault_settings"))
+          .hasMessageContaining("permission denied");
+    }
+  }
+
+  @Test
+  void the_application_role_cannot_read_the_cursor_secret() throws Exception {
+    try (Connection c = TestDatabase.connect(asApp); Statement s = c.createStatement()) {
+      assertThatThrownBy(() -> s.executeQuery("SELECT value FROM eventvault_settings"))
+          .hasMessageContaining("permission denied");
+    }
+  }
+
+  @Test
   void partitions_cannot_be_read_directly() throws Exception {
     String today = Partitions.partitionName(Partitions.todayUtc());
     try (Connection c = TestDatabase.connect(asApp); Statement s = c.createStatement()) {
