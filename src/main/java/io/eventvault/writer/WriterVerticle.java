@@ -160,9 +160,16 @@ public final class WriterVerticle extends VerticleBase {
     });
   }
 
+  /**
+   * One transaction: the lock and tenant declaration, then the insert, sent back to back without waiting
+   * (pipelined on the connection); if the first fails, the transaction is aborted and so is the second.
+   */
   private Future<RowSet<Row>> write(FlushRows rows) {
-    return pool.withTransaction(conn -> conn.preparedQuery(Sql.APPEND_BEGIN).execute(Tuple.of(rows.tenants()))
-        .compose(locked -> conn.preparedQuery(Sql.APPEND).execute(rows.tuple())));
+    return pool.withTransaction(conn -> {
+      Future<RowSet<Row>> locked = conn.preparedQuery(Sql.APPEND_BEGIN).execute(Tuple.of(rows.tenants()));
+      Future<RowSet<Row>> inserted = conn.preparedQuery(Sql.APPEND).execute(rows.tuple());
+      return Future.all(locked, inserted).map(done -> inserted.result());
+    });
   }
 
   private void answer(List<Pending> batch, FlushRows rows, RowSet<Row> result, long started) {
