@@ -22,7 +22,7 @@ for a in "$@"; do
     cat <<'USAGE'
 Options: --quick --soak --jfr --keep-db --arms copy,naive,unnest,batch,single,open,soak
          --rates 1000,5000,10000 --arm-seconds N --soak-seconds 600 --soak-rate 5000
-         --open-connections 256 --server-java-opt OPT (repeatable) --rebuild
+         --open-connections 256 --server-java-opt OPT (repeatable) --no-analyze --writer-sql-variant FILE --rebuild
 Environment: BENCH_PG, EVENTVAULT_WRITER_* and other EVENTVAULT_* overrides pass through to the server.
 USAGE
     exit 0

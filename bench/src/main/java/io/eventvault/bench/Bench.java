@@ -36,6 +36,8 @@ public final class Bench {
     boolean soak;
     boolean jfr;
     boolean keepDb;
+    boolean analyze = true;
+    Path writerSqlVariant;
     double soakSeconds = 600;
     int soakRate = 5000;
     int[] rates = {1000, 5000, 10000};
@@ -85,7 +87,7 @@ public final class Bench {
     int code = 0;
     try {
       b.run();
-    } catch (Exception e) {
+    } catch (Throwable e) { // an Error too: exit (the shutdown hook stops the server and drops the databases)
       e.printStackTrace();
       code = 1;
     }
@@ -101,6 +103,8 @@ public final class Bench {
         case "--soak" -> o.soak = true;
         case "--jfr" -> o.jfr = true;
         case "--keep-db" -> o.keepDb = true;
+        case "--no-analyze" -> o.analyze = false;
+        case "--writer-sql-variant" -> o.writerSqlVariant = Path.of(args[++i]).toAbsolutePath();
         case "--root" -> o.root = Path.of(args[++i]).toAbsolutePath().normalize();
         case "--pg" -> o.pg = args[++i];
         case "--soak-seconds" -> o.soakSeconds = Double.parseDouble(args[++i]);
@@ -123,7 +127,7 @@ public final class Bench {
     return """
         bench/run.sh [--quick] [--soak] [--jfr] [--keep-db] [--arms copy,naive,unnest,batch,single,open,soak]
                      [--rates 1000,5000,10000] [--arm-seconds N] [--soak-seconds 600] [--soak-rate 5000]
-                     [--server-java-opt -Xmx512m ...] [--pg postgresql://postgres@127.0.0.1:5432]""";
+                     [--server-java-opt -Xmx512m ...] [--no-analyze] [--writer-sql-variant FILE] [--pg postgresql://postgres@127.0.0.1:5432]""";
   }
 
   private boolean arm(String name) {
@@ -228,14 +232,14 @@ public final class Bench {
       }
     }
     if (arm("unnest")) {
-      String database = run + "_unnest";
-      createDb(database, template);
-      DbArms.WriterSql sql = DbArms.writerSql(jar, db, database);
+      DbArms.WriterSql sql = DbArms.writerSql(jar, db, run + "_tpl");
       summary.put("writer_sql_source", sql.source() + (sql.role() == null ? "" : ", as role " + sql.role()));
-      measure("writer_sql_jdbc", "the writer's own flush (" + sql.source() + (sql.role() == null ? ""
-          : ", role " + sql.role()) + ": lock statement + INSERT…unnest, 1000 events) over JDBC, 2 connections,"
-          + " no HTTP", () -> dbJson(dbArms.unnest(database, sql, 2, 1000, dbs)));
-      dropDb(database);
+      writerArm(dbArms, "writer_sql_jdbc", sql, template, dbs);
+      if (o.writerSqlVariant != null) {
+        String variant = Files.readString(o.writerSqlVariant).replaceAll("\\$\\d+", "?");
+        writerArm(dbArms, "writer_sql_jdbc_variant", new DbArms.WriterSql(sql.begin(), sql.beginTakesTenant(),
+            variant, sql.role(), o.writerSqlVariant.toString()), template, dbs);
+      }
     }
 
     Set<String> httpArms = new LinkedHashSet<>(o.arms);
@@ -243,6 +247,22 @@ public final class Bench {
     if (!httpArms.isEmpty()) {
       serverArms(jar, template, adminToken);
     }
+  }
+
+  /** The writer's flush over JDBC: 2 s unmeasured (JIT, first rows), ANALYZE as autovacuum would, then measured. */
+  private void writerArm(DbArms dbArms, String name, DbArms.WriterSql sql, String template, double seconds)
+      throws Exception {
+    String database = run + "_unnest";
+    createDb(database, template);
+    dbArms.unnest(database, sql, 2, 1000, 2);
+    boolean analyze = o.analyze && "off".equals(db.one("postgres", "SHOW autovacuum"));
+    if (analyze) {
+      db.exec(database, "ANALYZE");
+    }
+    measure(name, "the writer's own flush (" + sql.source() + (sql.role() == null ? "" : ", role " + sql.role())
+        + ": lock statement + INSERT…unnest, 1000 events) over JDBC, 2 connections, no HTTP"
+        + (analyze ? ", after 2 s and ANALYZE" : ""), () -> dbJson(dbArms.unnest(database, sql, 2, 1000, seconds)));
+    dropDb(database);
   }
 
   private void serverArms(Path jar, String template, String adminToken) throws Exception {
@@ -269,6 +289,15 @@ public final class Bench {
     acked += w1.okEvents + w2.okEvents;
     System.out.printf("  warm-up: %.0f ev/s batched, %.0f req/s single, errors %d%n", w1.eventsPerSecond(),
         w2.requestsPerSecond(), w1.errors + w2.errors);
+    // Statistics as a production database would have them: with autovacuum off (as on the cluster this was
+    // written on), nothing ever ANALYZEs the new tables and the planner works from defaults.
+    String autovacuum = db.one("postgres", "SHOW autovacuum");
+    boolean analyze = o.analyze && "off".equals(autovacuum);
+    if (analyze) {
+      db.exec(database, "ANALYZE");
+    }
+    summary.put("analyzed_after_warmup", analyze);
+    summary.put("autovacuum", autovacuum);
 
     if (arm("batch")) {
       for (int size : new int[] {100, 1000}) {
@@ -489,6 +518,7 @@ public final class Bench {
         .put("events_per_s", Math.round(r.eventsPerSecond())).put("requests_per_s", Math.round(r.requestsPerSecond()))
         .put("events_per_request", r.eventsPerRequest).put("errors", r.errors).put("statuses", statuses)
         .put("scheduled_requests", r.scheduled)
+        .put("dropped_requests", r.dropped)
         .put("latency_ms", percentiles(r.latency))
         .put("service_time_ms", percentiles(r.service));
     if (r.maxSendLagMs > 0) {
@@ -528,7 +558,8 @@ public final class Bench {
 
   private boolean clean(String name) {
     JsonObject a = armJson(name);
-    return a != null && a.getLong("errors", 0L) == 0 && a.getValue("server_died") == null;
+    return a != null && a.getLong("errors", 0L) == 0 && a.getLong("dropped_requests", 0L) == 0
+        && a.getValue("server_died") == null;
   }
 
   private static Long max(Long a, Long b) {
@@ -648,6 +679,9 @@ public final class Bench {
           .append(l.getDouble("p99_9")).append(" ms");
     }
     sb.append(", errors ").append(a.getLong("errors", 0L));
+    if (a.getLong("dropped_requests", 0L) > 0) {
+      sb.append(", dropped (not sent: too many outstanding) ").append(a.getLong("dropped_requests"));
+    }
     sb.append(", cpu ").append(a.getJsonObject("cpu_cores").encode());
     if (a.getValue("wal_bytes_per_event") != null) {
       sb.append(", WAL ").append(a.getLong("wal_bytes_per_event")).append(" B/ev");

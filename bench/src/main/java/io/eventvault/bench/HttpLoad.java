@@ -34,6 +34,8 @@ final class HttpLoad {
     long okEvents;
     long errors;
     long scheduled;
+    /** Open loop: requests that came due while too many were outstanding, so were never sent. */
+    long dropped;
     double seconds;
     double maxSendLagMs;
     final TreeMap<Integer, Long> statuses = new TreeMap<>();
@@ -188,6 +190,9 @@ final class HttpLoad {
     double requestsPerSecond = (double) eventsPerSecond / eventsPerRequest;
     long total = (long) Math.floor(requestsPerSecond * seconds);
     double intervalNs = 1e9 / requestsPerSecond;
+    // A stalled server must not make the generator hold an unbounded number of requests (it would run out of
+    // memory and then stall itself): past this many outstanding, a due request is dropped and counted.
+    long maxOutstanding = (long) Math.min(20_000, Math.max(1_000, 2 * requestsPerSecond));
     Histogram slice = new Histogram(MAX_LATENCY_US, 3);
     long[] st = new long[8]; // 0 start, 1 next index, 2 completed, 3 timer id, 4 slice ok, 5 slice errors, 6 report timer
     ctx.runOnContext(v -> {
@@ -201,6 +206,15 @@ final class HttpLoad {
           }
           st[1]++;
           r.scheduled++;
+          if (r.scheduled - st[2] - r.dropped > maxOutstanding) {
+            r.dropped++;
+            r.errors++;
+            st[5]++;
+            if (st[2] + r.dropped == total) {
+              done.tryComplete();
+            }
+            continue;
+          }
           r.maxSendLagMs = Math.max(r.maxSendLagMs, (now - intended) / 1e6);
           long sent = System.nanoTime();
           post(client, body(eventsPerRequest)).onComplete(ar -> {
@@ -214,7 +228,7 @@ final class HttpLoad {
             } else {
               st[5]++;
             }
-            if (++st[2] == total) {
+            if (++st[2] + r.dropped == total) {
               done.tryComplete();
             }
           });
