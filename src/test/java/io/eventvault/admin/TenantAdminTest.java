@@ -123,6 +123,27 @@ class TenantAdminTest {
   }
 
   @Test
+  void keys_rotate_and_list_without_secrets_with_their_last_use() {
+    String first = server.tenantWithKey("rotating", "query");
+    String second = server.key("rotating", new JsonObject().put("scopes", new JsonArray().add("query")));
+    assertThat(server.get("/v1/events", first).status()).isEqualTo(200);
+    assertThat(server.get("/v1/events", second).status()).as("several keys are active at once").isEqualTo(200);
+
+    JsonArray keys = server.get("/v1/admin/tenants/rotating/keys", TestServer.ADMIN_TOKEN).json()
+        .getJsonArray("keys");
+
+    assertThat(keys).hasSize(2);
+    assertThat(keys.encode()).doesNotContain(first).doesNotContain(second).doesNotContain("evk_");
+    assertThat(keys.stream().map(k -> ((JsonObject) k).getString("lastUsedAt"))).doesNotContainNull();
+    String oldId = keys.getJsonObject(0).getString("id");
+    server.send("DELETE", "/v1/admin/tenants/rotating/keys/" + oldId, TestServer.ADMIN_TOKEN, null, null);
+    JsonArray after = server.get("/v1/admin/tenants/rotating/keys", TestServer.ADMIN_TOKEN).json()
+        .getJsonArray("keys");
+    assertThat(after.stream().filter(k -> ((JsonObject) k).getString("id").equals(oldId))
+        .map(k -> ((JsonObject) k).getString("revokedAt"))).doesNotContainNull();
+  }
+
+  @Test
   void admin_actions_are_in_the_audit_log_with_who_did_them() {
     String tenantAdmin = server.tenantWithKey("audited", "admin");
     Response created = server.postJson("/v1/admin/tenants/audited/keys", tenantAdmin,
