@@ -38,7 +38,7 @@ class TwoNodesTest {
 
   static EventvaultConfig slowCaches(EventvaultConfig c) {
     return new EventvaultConfig(c.http(), c.database(), c.adminToken(), 60, c.writer(),
-        new QueryConfig(1, 100, 1000, 100, 10_000, 15, 60_000, 100_000), c.partitions(), c.limits());
+        new QueryConfig(1, 100, 1000, 100, 10_000, 15, 60_000, 10, 100_000), c.partitions(), c.limits());
   }
 
   @BeforeAll

@@ -189,7 +189,7 @@ public record EventvaultConfig(
   /** Reads: page sizes and the statement timeout of every query. */
   public record QueryConfig(
       int instances, int defaultLimit, int maxLimit, int replayPageSize, int statementTimeoutMs,
-      int keepAliveSeconds, int followPollMs, int exactCountCap) {
+      int keepAliveSeconds, int followPollMs, int followMinIntervalMs, int exactCountCap) {
     public QueryConfig {
       if (instances <= 0) {
         instances = cores();
@@ -209,6 +209,9 @@ public record EventvaultConfig(
       if (followPollMs < 10) {
         throw new ConfigException("query.followPollMs must be >= 10");
       }
+      if (followMinIntervalMs < 0) {
+        throw new ConfigException("query.followMinIntervalMs must be >= 0");
+      }
       if (exactCountCap < 1) {
         throw new ConfigException("query.exactCountCap must be >= 1");
       }
@@ -223,6 +226,7 @@ public record EventvaultConfig(
           j.getInteger("statementTimeoutMs", 10_000),
           j.getInteger("keepAliveSeconds", 15),
           j.getInteger("followPollMs", 2000),
+          j.getInteger("followMinIntervalMs", 10),
           j.getInteger("exactCountCap", 100_000));
     }
   }

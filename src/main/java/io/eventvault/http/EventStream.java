@@ -34,8 +34,11 @@ final class EventStream {
     }
   }
 
-  /** How a stream is run: follow or not, heartbeat and fallback-poll intervals. */
-  record Options(boolean follow, long keepAliveMs, long pollMs) {}
+  /**
+   * How a stream is run: follow or not, heartbeat and fallback-poll intervals, and the least time between
+   * two live reads of one follower (wake-ups in between are coalesced into one read).
+   */
+  record Options(boolean follow, long keepAliveMs, long pollMs, long minReadIntervalMs) {}
 
   private static final DeliveryOptions PAGE = new DeliveryOptions().setSendTimeout(60_000);
 
@@ -53,6 +56,7 @@ final class EventStream {
   private boolean wakeUp;
   /** True once the stored events have been sent: later events are live, and their latency is measured. */
   private boolean live;
+  private long lastLiveRead;
   private MessageConsumer<Long> appended;
   private long keepAliveTimer = -1;
   private long pollTimer = -1;
@@ -136,7 +140,12 @@ final class EventStream {
     }
     wakeUp = false;
     caughtUp = false;
-    whenDrained(this::next);
+    long wait = options.minReadIntervalMs() - (System.nanoTime() - lastLiveRead) / 1_000_000;
+    if (wait > 0) {
+      vertx.setTimer(wait, id -> whenDrained(this::next));
+    } else {
+      whenDrained(this::next);
+    }
   }
 
   private void whenDrained(Runnable action) {
@@ -150,6 +159,9 @@ final class EventStream {
   private void next() {
     if (closed) {
       return;
+    }
+    if (live) {
+      lastLiveRead = System.nanoTime();
     }
     fetching = true;
     fetch().onComplete(result -> {

@@ -120,7 +120,7 @@ final class SubscriptionRoutes {
           EventQuery query = queries.fromSubscriptionFilter(principal, subscription.getJsonObject("filter"))
               .withAfterPosition(after);
           EventStream.Options options = new EventStream.Options(follow, config.query().keepAliveSeconds() * 1000L,
-              config.query().followPollMs());
+              config.query().followPollMs(), config.query().followMinIntervalMs());
           return streams.open(new EventStream(vertx, ctx, query, format, options, metrics));
         })
         .onFailure(ctx::fail);

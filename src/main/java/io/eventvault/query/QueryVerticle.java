@@ -262,8 +262,13 @@ public final class QueryVerticle extends VerticleBase {
   /** Runs {@code work} in a transaction that declares the tenant, so row-level security applies. */
   private Future<RowSet<Row>> asTenant(String tenantId,
       java.util.function.Function<io.vertx.sqlclient.SqlConnection, Future<RowSet<Row>>> work) {
-    return pool.withTransaction(conn -> conn.preparedQuery(Sql.SET_TENANT).execute(Tuple.of(tenantId))
-        .compose(v -> work.apply(conn)));
+    // The declaration and the work are pipelined: if the declaration fails, the transaction is aborted
+    // and the work fails with it, so it never runs without its tenant.
+    return pool.withTransaction(conn -> {
+      Future<RowSet<Row>> declared = conn.preparedQuery(Sql.SET_TENANT).execute(Tuple.of(tenantId));
+      Future<RowSet<Row>> done = work.apply(conn);
+      return Future.all(declared, done).map(v -> done.result());
+    });
   }
 
   private void onReady(Message<Object> message) {

@@ -57,7 +57,7 @@ class FollowTest {
         CREATE TRIGGER delay_slow_ids BEFORE INSERT ON event_ids FOR EACH ROW EXECUTE FUNCTION delay_slow_ids();
         """);
     server = TestServer.startOn(database, c -> c.withWriter(new WriterConfig(100, 0, 2, 50_000))
-        .withQuery(new QueryConfig(1, 100, 1000, 200, 10_000, 1, 60_000, 100_000)));
+        .withQuery(new QueryConfig(1, 100, 1000, 200, 10_000, 1, 60_000, 10, 100_000)));
     key = server.tenantWithKey("acme", "ingest", "replay", "query");
   }
 

@@ -23,7 +23,7 @@ class StreamTest {
 
   @BeforeAll
   static void start() {
-    server = TestServer.start("stream", c -> c.withQuery(new QueryConfig(1, 100, 1000, 250, 10_000, 15, 2000, 100_000)));
+    server = TestServer.start("stream", c -> c.withQuery(new QueryConfig(1, 100, 1000, 250, 10_000, 15, 2000, 10, 100_000)));
     key = server.tenantWithKey("acme", "ingest", "replay");
     for (int round = 0; round < 6; round++) {
       JsonArray batch = Events.batch(200, "order.created", "shop");
