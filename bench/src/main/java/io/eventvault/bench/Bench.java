@@ -625,6 +625,17 @@ public final class Bench {
       goals.put("soak_rss_le_512mib", soak.getDouble("rss_max_mib") <= 512.0);
     }
     summary.put("goals", goals);
+    // Which arms shared the machine with outside work (> 0.3 cores used by neither the server, this run's
+    // PostgreSQL processes nor the generator): their figures, and goals computed from them, are unreliable.
+    JsonArray disturbed = new JsonArray();
+    for (int i = 0; i < armsJson.size(); i++) {
+      JsonObject a = armsJson.getJsonObject(i);
+      if (a.getJsonObject("cpu_cores").getDouble("other") > 0.3) {
+        disturbed.add(a.getString("name"));
+      }
+    }
+    summary.put("disturbed_arms", disturbed);
+    summary.put("goals_reliable", disturbed.isEmpty());
   }
 
   private void printTable() {
@@ -659,6 +670,10 @@ public final class Bench {
       }
     }
     p.println("goals (issue 7): " + summary.getJsonObject("goals").encode());
+    if (!summary.getJsonArray("disturbed_arms").isEmpty()) {
+      p.println("NOT RELIABLE: outside work used > 0.3 cores during " + summary.getJsonArray("disturbed_arms").encode()
+          + " — repeat the run on a quiet machine");
+    }
     if (summary.getJsonObject("integrity") != null) {
       p.println("integrity: " + summary.getJsonObject("integrity").encode());
     }
