@@ -179,7 +179,7 @@ class FollowTest {
       s.execute("CREATE TABLE IF NOT EXISTS scratch (x int)");
       s.execute("INSERT INTO scratch VALUES (1)"); // holds an xid, like a long-running transaction
       Follower follower = new Follower("?follow=true&projectId=open-tx", null, 10, pool);
-      Thread.sleep(1500);
+      Thread.sleep(3000);
       server.postJson("/v1/events", key, Events.batch(10, "t", "open-tx"));
       follower.done.get(30, TimeUnit.SECONDS);
       assertThat(follower.positions).hasSize(10).isSorted();

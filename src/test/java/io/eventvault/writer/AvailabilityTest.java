@@ -31,7 +31,7 @@ class AvailabilityTest {
         for (int i = 0; i < 3; i++) {
           accepted.add(CompletableFuture.supplyAsync(
               () -> server.postJson("/v1/events", key, Events.batch(10, "t", "overload"))));
-          Thread.sleep(300);
+          awaitQueued(server, 10 * i);
         }
         Response refused = server.postJson("/v1/events", key, Events.batch(10, "t", "overload"));
         assertThat(refused.status()).as(refused.body()).isEqualTo(429);
@@ -44,6 +44,19 @@ class AvailabilityTest {
       }
       assertThat(TestDatabase.count(server.database(), "SELECT count(*) FROM events")).isEqualTo(30);
     }
+  }
+
+  /** Waits until the writer holds {@code events} in its queue (the first batch is in its blocked flush). */
+  private static void awaitQueued(TestServer server, int events) throws InterruptedException {
+    String gauge = "eventvault_writer_queue_depth " + events + ".0";
+    for (int i = 0; i < 500; i++) {
+      if (server.get("/metrics", null).body().lines().anyMatch(gauge::equals)) {
+        Thread.sleep(100); // one more moment for the flush of the first batch to be waiting on the lock
+        return;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("the writer queue never held " + events + " events");
   }
 
   @Test
