@@ -55,6 +55,11 @@ public final class EventParser {
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
       .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
+  /** Whether the body being parsed (on this thread) may hold a NUL: set once per body. */
+  private static final ThreadLocal<Boolean> nulCheck = ThreadLocal.withInitial(() -> Boolean.TRUE);
+  private static final Instant FIRST = Instant.parse("0001-01-01T00:00:00Z");
+  private static final Instant LAST = Instant.parse("9999-12-31T00:00:00Z");
+
   private final int maxEventBytes;
   private final int maxEvents;
 
@@ -77,6 +82,18 @@ public final class EventParser {
   }
 
   public List<EventDraft> parse(Buffer body, String contentType, MultiMap headers) {
+    // JSON can carry NUL only as the escape \u0000 (a raw control character is invalid): one scan of the
+    // body decides whether the per-value check is needed at all.
+    boolean mayHoldNul = body != null && body.toString(StandardCharsets.ISO_8859_1).contains("\\u0000");
+    nulCheck.set(mayHoldNul);
+    try {
+      return parseBody(body, contentType, headers);
+    } finally {
+      nulCheck.remove();
+    }
+  }
+
+  private List<EventDraft> parseBody(Buffer body, String contentType, MultiMap headers) {
     String media = mediaType(contentType);
     if (headers.contains("ce-specversion")) {
       if (!isJson(media)) {
@@ -343,8 +360,7 @@ public final class EventParser {
   public static Instant parseTimestamp(String text) {
     try {
       Instant instant = OffsetDateTime.parse(text).toInstant();
-      if (instant.isBefore(Instant.parse("0001-01-01T00:00:00Z")) || !instant.isBefore(
-          Instant.parse("9999-12-31T00:00:00Z"))) {
+      if (instant.isBefore(FIRST) || !instant.isBefore(LAST)) {
         return null;
       }
       return instant;
@@ -370,7 +386,7 @@ public final class EventParser {
 
   /** Compact JSON text that PostgreSQL's jsonb accepts (it refuses the NUL character). */
   private static String storable(JsonNode node, String field, Errors errors) {
-    if (containsNul(node)) {
+    if (nulCheck.get() && containsNul(node)) {
       errors.add(field, field + " must not contain the NUL character (\\u0000)");
       return null;
     }

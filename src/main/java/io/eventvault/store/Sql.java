@@ -46,7 +46,9 @@ public final class Sql {
   /**
    * One statement for a whole flush, whatever its size: arrays in, one row per input event out, in input
    * order, with its position and whether the (tenant, id) was already stored. Input ids are unique per
-   * tenant (the writer folds duplicates inside a flush before sending).
+   * tenant (the writer folds duplicates inside a flush before sending). The original position of a
+   * duplicate is a scalar subquery: one primary-key probe, only for duplicates (a join could be planned as
+   * a scan of the whole tenant when statistics are missing).
    */
   public static final String APPEND = """
       WITH input AS (
@@ -73,10 +75,12 @@ public final class Sql {
         JOIN fresh f ON f.tenant_id = i.tenant_id AND f.id = i.id
         RETURNING position
       )
-      SELECT i.ord, coalesce(f.position, d.position) AS position, f.position IS NULL AS duplicate
+      SELECT i.ord,
+             coalesce(f.position,
+                      (SELECT d.position FROM event_ids d WHERE d.tenant_id = i.tenant_id AND d.id = i.id)) AS position,
+             f.position IS NULL AS duplicate
       FROM input i
       LEFT JOIN fresh f ON f.tenant_id = i.tenant_id AND f.id = i.id
-      LEFT JOIN event_ids d ON f.position IS NULL AND d.tenant_id = i.tenant_id AND d.id = i.id
       ORDER BY i.ord""";
 
   /** The columns every read returns, in the order {@code EventRows} expects. */
