@@ -359,7 +359,8 @@ public final class EventParser {
   /** RFC 3339 with an offset or Z, years 0001..9999; null otherwise. */
   public static Instant parseTimestamp(String text) {
     try {
-      Instant instant = OffsetDateTime.parse(text).toInstant();
+      // Stored with millisecond precision: truncate here, so PostgreSQL does not round into the next day.
+      Instant instant = OffsetDateTime.parse(text).toInstant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
       if (instant.isBefore(FIRST) || !instant.isBefore(LAST)) {
         return null;
       }

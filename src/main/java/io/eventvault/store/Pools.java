@@ -30,6 +30,8 @@ public final class Pools {
     options.addProperty("role", role);
     options.addProperty("statement_timeout", Integer.toString(statementTimeoutMs));
     options.addProperty("plan_cache_mode", "force_custom_plan");
+    // Plans over many partitions pass the JIT threshold; compiling costs more than millisecond queries.
+    options.addProperty("jit", "off");
     return PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(size))
         .connectingTo(options)
