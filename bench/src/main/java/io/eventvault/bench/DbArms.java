@@ -34,41 +34,6 @@ final class DbArms {
       + "occurred_at, recorded_at, schema_version, correlation_id, causation_id, metadata, payload";
   static final long APPEND_LOCK_KEY = 0x45565f415050L; // the server's append lock (Sql.APPEND_LOCK_KEY)
 
-  /**
-   * A copy of the writer's statement (src/main/java/io/eventvault/store/Sql.java, APPEND), to measure the
-   * statement alone over JDBC. Keep in sync by hand; the summary says which arm used it.
-   */
-  static final String APPEND = """
-      WITH input AS (
-        SELECT *
-        FROM unnest(?::text[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                    ?::timestamptz[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[])
-             WITH ORDINALITY AS t(tenant_id, id, type, project_id, source, subject, user_id,
-                                  occurred_at, schema_version, correlation_id, causation_id, metadata, payload, ord)
-      ),
-      fresh AS (
-        INSERT INTO event_ids (tenant_id, id, position, recorded_at)
-        SELECT tenant_id, id, nextval('event_position_seq'), statement_timestamp()
-        FROM input
-        ORDER BY ord
-        ON CONFLICT (tenant_id, id) DO NOTHING
-        RETURNING tenant_id, id, position, recorded_at
-      ),
-      stored AS (
-        INSERT INTO events (tenant_id, position, id, type, project_id, source, subject, user_id, occurred_at,
-                            recorded_at, schema_version, correlation_id, causation_id, metadata, payload)
-        SELECT i.tenant_id, f.position, i.id, i.type, i.project_id, i.source, i.subject, i.user_id, i.occurred_at,
-               f.recorded_at, i.schema_version, i.correlation_id, i.causation_id, i.metadata::jsonb, i.payload::jsonb
-        FROM input i
-        JOIN fresh f ON f.tenant_id = i.tenant_id AND f.id = i.id
-        RETURNING position
-      )
-      SELECT i.ord, coalesce(f.position, d.position) AS position, f.position IS NULL AS duplicate
-      FROM input i
-      LEFT JOIN fresh f ON f.tenant_id = i.tenant_id AND f.id = i.id
-      LEFT JOIN event_ids d ON f.position IS NULL AND d.tenant_id = i.tenant_id AND d.id = i.id
-      ORDER BY i.ord""";
-
   private static final DateTimeFormatter PG_TS = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSxxx");
 
   /** The statements the arm runs: the server's own when they can be read from its jar, else the copy above. */
@@ -81,9 +46,9 @@ final class DbArms {
    */
   static WriterSql writerSql(java.nio.file.Path serverJar, Db db, String database) {
     String begin = "SELECT pg_advisory_xact_lock(" + APPEND_LOCK_KEY + ")";
-    String append = APPEND;
+    String append;
     boolean takesTenant = false;
-    String source = "bench copy of Sql.APPEND";
+    String source;
     try (java.net.URLClassLoader cl = new java.net.URLClassLoader(new java.net.URL[] {serverJar.toUri().toURL()},
         DbArms.class.getClassLoader().getParent())) {
       Class<?> sql = Class.forName("io.eventvault.store.Sql", false, cl);
@@ -96,7 +61,8 @@ final class DbArms {
       }
       source = "io.eventvault.store.Sql from the server jar under test";
     } catch (Exception | LinkageError e) {
-      System.out.println("  note: using the bench's copy of the writer SQL (" + e + ")");
+      // A hand-kept copy would drift from the server: measure the jar's statement or nothing.
+      throw new IllegalStateException("cannot read the writer SQL from " + serverJar + ": " + e, e);
     }
     String role = null;
     try {
