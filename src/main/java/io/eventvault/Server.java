@@ -2,19 +2,19 @@ package io.eventvault;
 
 import io.eventvault.admin.AdminVerticle;
 import io.eventvault.bus.Addresses;
-import io.eventvault.store.Sql;
-import io.vertx.pgclient.pubsub.PgSubscriber;
 import io.eventvault.bus.LocalCodec;
 import io.eventvault.config.DatabaseUrl;
 import io.eventvault.config.EventvaultConfig;
 import io.eventvault.config.EventvaultConfig.MigrationMode;
 import io.eventvault.http.HttpVerticle;
+import io.eventvault.http.LiveTail;
 import io.eventvault.http.RateLimiter;
 import io.eventvault.metrics.MicrometerMetrics;
 import io.eventvault.query.QueryVerticle;
 import io.eventvault.store.Migrator;
 import io.eventvault.store.Partitions;
 import io.eventvault.store.Pools;
+import io.eventvault.store.Sql;
 import io.eventvault.writer.WriterVerticle;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -24,6 +24,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.pgclient.pubsub.PgSubscriber;
 import io.vertx.sqlclient.Pool;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,7 +39,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Wires one Eventvault node: metrics, Vert.x, codecs, schema, partitions, then deploys writer → admin → query
- * → HTTP. {@link #stop()} undeploys in the opposite order, so the HTTP edge stops accepting before the
+ * → live tail → HTTP. {@link #stop()} undeploys in the opposite order, so the HTTP edge stops accepting before the
  * writer drains its queue.
  */
 public final class Server {
@@ -94,6 +95,8 @@ public final class Server {
         .compose(v -> deploy(() -> new QueryVerticle(url, appRole, config.query(),
             config.database().poolSize(), metrics, cursorSecret.get()),
             config.query().instances()))
+        .compose(v -> deploy(() -> new LiveTail(config.query().replayPageSize(), config.query().followMinIntervalMs(),
+            config.query().followPollMs(), metrics), 1))
         .compose(v -> deploy(() -> new HttpVerticle(effective, metrics, registry, rateLimiter), config.http().instances()))
         .map(v -> {
           listen();
@@ -114,7 +117,7 @@ public final class Server {
   private void listen() {
     subscriber = PgSubscriber.subscriber(vertx, url.connectOptions());
     subscriber.reconnectPolicy(attempt -> 1000L);
-    subscriber.channel(Sql.APPENDED_CHANNEL).handler(payload -> vertx.eventBus().publish(Addresses.APPENDED, 0L));
+    subscriber.channel(Sql.APPENDED_CHANNEL).handler(tenants -> vertx.eventBus().publish(Addresses.APPENDED, tenants));
     subscriber.channel(Sql.KEY_REVOKED_CHANNEL)
         .handler(hash -> vertx.eventBus().publish(Addresses.AUTH_REVOKED, hash));
     subscriber.channel(Sql.TENANT_CHANGED_CHANNEL)

@@ -4,8 +4,13 @@ package io.eventvault.bus;
 public final class Addresses {
   /** {@code AppendRequest} → {@code AppendResult}, answered after COMMIT. */
   public static final String APPEND = "eventvault.writer.append";
-  /** Published after each commit with the highest committed position (a {@code Long}). */
+  /**
+   * Published after each commit with the committed tenants as a comma-separated {@code String} (empty when
+   * unknown, which wakes every tenant's tail): from this node's writer and, via NOTIFY, from other nodes.
+   */
   public static final String APPENDED = "eventvault.writer.appended";
+  /** {@code TailJoin} and {@code TailLeave}, sent by followers to the node's live tail. */
+  public static final String TAIL_CONTROL = "eventvault.tail.control";
   /** {@code EventQuery} → {@code EventPage}. */
   public static final String QUERY_PAGE = "eventvault.query.page";
   /** {@code CountRequest} → JSON text. */
@@ -26,6 +31,11 @@ public final class Addresses {
   public static final String TENANT_CHANGED = "eventvault.auth.tenant-changed";
   /** Published when a key stops working (its hash as hex), so every HTTP verticle drops it from its cache. */
   public static final String AUTH_REVOKED = "eventvault.auth.revoked";
+
+  /** Where the live tail publishes each {@code TailBatch} of one tenant (local to the node). */
+  public static String tail(String tenantId) {
+    return "eventvault.tail.batches." + tenantId;
+  }
 
   private Addresses() {}
 }

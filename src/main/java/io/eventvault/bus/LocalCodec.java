@@ -33,6 +33,9 @@ public final class LocalCodec<T> implements MessageCodec<T, T> {
     register(vertx, Messages.AckSubscription.class);
     register(vertx, Messages.DeleteSubscription.class);
     register(vertx, Messages.ListSubscriptions.class);
+    register(vertx, Messages.TailJoin.class);
+    register(vertx, Messages.TailLeave.class);
+    register(vertx, Messages.TailBatch.class);
     register(vertx, io.eventvault.domain.EventQuery.class);
     register(vertx, io.eventvault.domain.EventPage.class);
     register(vertx, io.eventvault.domain.StoredEvent.class);

@@ -82,4 +82,21 @@ public final class Messages {
   public record DeleteSubscription(String tenantId, String name) implements SubscriptionCommand {}
 
   public record ListSubscriptions(String tenantId) implements SubscriptionCommand {}
+
+  /** A follower of a tenant is live: the node's tail should read that tenant's new events. */
+  public record TailJoin(String tenantId) {}
+
+  /** A follower of a tenant has ended. */
+  public record TailLeave(String tenantId) {}
+
+  /**
+   * Every event of one tenant with a position in {@code (from, to]}, in position order, read once per node and
+   * shared by all its followers of that tenant; {@code lines} holds each event's JSON, rendered once.
+   */
+  public record TailBatch(long from, long to, List<io.eventvault.domain.StoredEvent> events, List<String> lines) {
+    public TailBatch {
+      events = List.copyOf(events);
+      lines = List.copyOf(lines);
+    }
+  }
 }

@@ -40,6 +40,39 @@ public record EventQuery(
         occurredFrom, occurredTo, fromPosition, toPosition, payloadContains, where, descending, limit, null, position);
   }
 
+  /** The same query, ending at {@code position} (inclusive) or earlier if it already ended earlier. */
+  public EventQuery withToPositionAtMost(long position) {
+    Long to = toPosition == null ? position : Math.min(toPosition, position);
+    return new EventQuery(tenantId, allowedProjects, projectId, types, typePrefix, userId, subject, correlationId,
+        occurredFrom, occurredTo, fromPosition, to, payloadContains, where, descending, limit, cursor, afterPosition);
+  }
+
+  /** True when the query looks inside {@code payload} or {@code metadata}: then only SQL can evaluate it. */
+  public boolean filtersJson() {
+    return payloadContains != null || !where.isEmpty();
+  }
+
+  /**
+   * Whether an event of this query's tenant passes its column filters, evaluated in memory exactly as the SQL
+   * does (equality of text, {@code starts_with}, half-open time range, inclusive position bounds). The JSON
+   * filters are not evaluated here: see {@link #filtersJson()}. Timestamps in queries are truncated to
+   * milliseconds, like stored ones, so {@link Instant} comparison gives the database's answer.
+   */
+  public boolean admitsColumns(StoredEvent e) {
+    return tenantId.equals(e.tenantId())
+        && (allowedProjects.isEmpty() || allowedProjects.contains(e.projectId()))
+        && (projectId == null || projectId.equals(e.projectId()))
+        && (types.isEmpty() || types.contains(e.type()))
+        && (typePrefix == null || e.type().startsWith(typePrefix))
+        && (userId == null || userId.equals(e.userId()))
+        && (subject == null || subject.equals(e.subject()))
+        && (correlationId == null || correlationId.equals(e.correlationId()))
+        && (occurredFrom == null || !e.occurredAt().isBefore(occurredFrom))
+        && (occurredTo == null || e.occurredAt().isBefore(occurredTo))
+        && (fromPosition == null || e.position() >= fromPosition)
+        && (toPosition == null || e.position() <= toPosition);
+  }
+
   public EventQuery withLimit(int newLimit) {
     return new EventQuery(tenantId, allowedProjects, projectId, types, typePrefix, userId, subject, correlationId,
         occurredFrom, occurredTo, fromPosition, toPosition, payloadContains, where, descending, newLimit, cursor,

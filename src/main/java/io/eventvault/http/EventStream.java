@@ -1,6 +1,9 @@
 package io.eventvault.http;
 
 import io.eventvault.bus.Addresses;
+import io.eventvault.bus.Messages.TailBatch;
+import io.eventvault.bus.Messages.TailJoin;
+import io.eventvault.bus.Messages.TailLeave;
 import io.eventvault.domain.EventPage;
 import io.eventvault.domain.EventQuery;
 import io.eventvault.domain.StoredEvent;
@@ -12,14 +15,24 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayDeque;
 
 /**
  * Streams events in position order as NDJSON or Server-Sent Events: first the stored ones, then (with
- * {@code follow}) new ones as they commit. Pages come from the query verticle one at a time, and the next
- * page is asked for only when the client has drained the last one: a slow client holds at most one page in
- * memory, pauses the database reads, and catches up from the database when it drains. A follower is woken
- * by the writer's "appended" notifications (and by PostgreSQL NOTIFY from other nodes); the database stays
- * the source of truth, so a lost notification only delays an event until the next fallback poll.
+ * {@code follow}) new ones as they commit, each exactly once.
+ *
+ * <p><b>Catching up.</b> Stored events come from the query verticle one page at a time, and the next page is
+ * asked for only when the client has drained the last one: a slow client holds at most one page in memory.
+ *
+ * <p><b>Following.</b> Once caught up, the stream joins the node's {@link LiveTail} for its tenant and receives
+ * its batches, each holding every event of the tenant in a range of positions {@code (from, to]}. The stream
+ * keeps {@code covered}: every matching event up to that position has been written. A batch that starts at or
+ * before {@code covered} is filtered in memory and written; a batch that starts after it means a gap (the stream
+ * joined late, or dropped batches while its client was slow), and the stream reads the gap from the database
+ * itself, bounded by the newest position a batch has shown, which is known to be complete. A query with JSON
+ * filters ({@code payload.contains}, {@code where}), which only SQL evaluates, reads each batch's range the same
+ * way. Batches waiting for a slow client are capped at one page of events; beyond that they are dropped and the
+ * stream catches up from the database when the client drains.
  */
 final class EventStream {
 
@@ -34,13 +47,17 @@ final class EventStream {
     }
   }
 
-  /**
-   * How a stream is run: follow or not, heartbeat and fallback-poll intervals, and the least time between
-   * two live reads of one follower (wake-ups in between are coalesced into one read).
-   */
-  record Options(boolean follow, long keepAliveMs, long pollMs, long minReadIntervalMs) {}
+  /** How a stream is run: whether it follows, and the interval of its keep-alive lines. */
+  record Options(boolean follow, long keepAliveMs) {}
 
   private static final DeliveryOptions PAGE = new DeliveryOptions().setSendTimeout(60_000);
+
+  /**
+   * Bytes written to the response but not yet handed to the socket, above which the client counts as busy. With
+   * Vert.x 5.0.7, {@code writeQueueFull()} was seen to stay false with 20 MB queued in 2 MB writes (it watches the
+   * number of queued messages), so the stream counts its own bytes, settled as each write's future completes.
+   */
+  static final int MAX_UNSENT_BYTES = 512 * 1024;
 
   private final Vertx vertx;
   private final RoutingContext ctx;
@@ -49,17 +66,22 @@ final class EventStream {
   private final Options options;
   private final Metrics metrics;
   private final int pageSize;
-  private EventQuery query;
+  private final EventQuery query;
+  /** Every matching event at or below this position has been written. */
+  private long covered;
   private boolean closed;
   private boolean fetching;
-  private boolean caughtUp;
-  private boolean wakeUp;
   /** True once the stored events have been sent: later events are live, and their latency is measured. */
   private boolean live;
-  private long lastLiveRead;
-  private MessageConsumer<Long> appended;
+  /** Batches were dropped while the client was slow: catch up from the database before using the tail again. */
+  private boolean overflowed;
+  private final ArrayDeque<TailBatch> pending = new ArrayDeque<>();
+  private int pendingEvents;
+  private long unsentBytes;
+  /** What to do once the client has room again (at most one thing waits). */
+  private Runnable whenRoom;
+  private MessageConsumer<TailBatch> tail;
   private long keepAliveTimer = -1;
-  private long pollTimer = -1;
   private Runnable onClose = () -> { };
 
   EventStream(Vertx vertx, RoutingContext ctx, EventQuery query, Format format, Options options, Metrics metrics) {
@@ -71,16 +93,14 @@ final class EventStream {
     this.options = options;
     this.metrics = metrics;
     this.pageSize = query.limit();
+    this.covered = query.afterPosition() != null ? query.afterPosition()
+        : query.fromPosition() != null ? query.fromPosition() - 1 : 0;
   }
 
   /** Fetches the first page before answering, so a failure can still be a problem+json answer. */
   Future<Void> start() {
-    if (options.follow()) {
-      // Listen before the first read, so no commit between the read and the subscription is missed.
-      appended = vertx.eventBus().consumer(Addresses.APPENDED, message -> wake());
-    }
     fetching = true;
-    return fetch().map(first -> {
+    return fetch(null).map(first -> {
       fetching = false;
       response.setChunked(true)
           .putHeader("Content-Type", format.contentType + "; charset=utf-8")
@@ -90,88 +110,167 @@ final class EventStream {
       response.closeHandler(v -> close());
       response.endHandler(v -> close());
       if (format == Format.SSE) {
-        response.write("retry: 3000\n\n");
+        write(Buffer.buffer("retry: 3000\n\n"));
       }
       if (options.follow()) {
         keepAliveTimer = vertx.setPeriodic(options.keepAliveMs(), id -> keepAlive());
-        pollTimer = vertx.setPeriodic(options.pollMs(), id -> wake());
       }
-      deliver(first);
+      caughtUp(first, null);
       return (Void) null;
     }).onFailure(failure -> close());
   }
 
-  private Future<EventPage> fetch() {
-    return vertx.eventBus().<EventPage>request(Addresses.QUERY_PAGE, query, PAGE).map(reply -> reply.body());
+  /** The next page after {@code covered}, ending at {@code bound} (inclusive) when it is not null. */
+  private Future<EventPage> fetch(Long bound) {
+    EventQuery page = query.withAfterPosition(covered);
+    if (bound != null) {
+      page = page.withToPositionAtMost(bound);
+    }
+    if (live) {
+      metrics.streamRead("stream");
+    }
+    return vertx.eventBus().<EventPage>request(Addresses.QUERY_PAGE, page, PAGE).map(reply -> reply.body());
   }
 
-  private void deliver(EventPage page) {
+  /**
+   * Writes a page read from the database, then reads on while pages are full; a short page means everything up to
+   * {@code bound} (or up to the database's present, without a bound) has been written.
+   */
+  private void caughtUp(EventPage page, Long bound) {
     if (closed) {
       return;
     }
     if (!page.events().isEmpty()) {
-      response.write(render(page));
-      metrics.eventsStreamed(page.events().size());
-      query = query.withAfterPosition(page.lastPosition());
+      write(render(page.events(), null, Long.MIN_VALUE));
+      covered = page.lastPosition();
     }
-    if (page.events().size() == pageSize) {
-      whenDrained(this::next);
+    if (page.nextCursor() != null) {
+      whenRoom(() -> read(bound));
       return;
+    }
+    if (bound != null) {
+      covered = Math.max(covered, bound);
     }
     if (!options.follow()) {
       response.end();
       return;
     }
-    caughtUp = true;
-    live = true;
-    if (wakeUp) {
-      wake();
+    if (!live) {
+      live = true;
+      joinTail();
     }
+    pump();
   }
 
-  /** A commit happened somewhere (or the fallback poll fired): read again once the client has room. */
-  private void wake() {
+  private void read(Long bound) {
     if (closed) {
       return;
-    }
-    if (fetching || !caughtUp) {
-      wakeUp = true;
-      return;
-    }
-    wakeUp = false;
-    caughtUp = false;
-    long wait = options.minReadIntervalMs() - (System.nanoTime() - lastLiveRead) / 1_000_000;
-    if (wait > 0) {
-      vertx.setTimer(wait, id -> whenDrained(this::next));
-    } else {
-      whenDrained(this::next);
-    }
-  }
-
-  private void whenDrained(Runnable action) {
-    if (response.writeQueueFull()) {
-      response.drainHandler(v -> action.run());
-    } else {
-      action.run();
-    }
-  }
-
-  private void next() {
-    if (closed) {
-      return;
-    }
-    if (live) {
-      lastLiveRead = System.nanoTime();
     }
     fetching = true;
-    fetch().onComplete(result -> {
+    fetch(bound).onComplete(result -> {
       fetching = false;
       if (result.succeeded()) {
-        deliver(result.result());
+        caughtUp(result.result(), bound);
       } else {
         fail(result.cause());
       }
     });
+  }
+
+  /** Listens to the tenant's tail, then tells the tail (which answers with a batch marking where it stands). */
+  private void joinTail() {
+    tail = vertx.eventBus().consumer(Addresses.tail(query.tenantId()), message -> received(message.body()));
+    tail.completion().onSuccess(v -> {
+      if (!closed) {
+        vertx.eventBus().send(Addresses.TAIL_CONTROL, new TailJoin(query.tenantId()));
+      }
+    });
+  }
+
+  private void received(TailBatch batch) {
+    if (closed) {
+      return;
+    }
+    if (pendingEvents + batch.events().size() > pageSize) {
+      pending.clear();
+      pendingEvents = 0;
+      overflowed = true;
+    } else {
+      pending.add(batch);
+      pendingEvents += batch.events().size();
+    }
+    if (whenRoom == null) {
+      // Otherwise a read or a pump already waits for the client, and takes this batch into account.
+      pump();
+    }
+  }
+
+  /** Writes waiting batches while the client has room; reads from the database where a batch cannot serve. */
+  private void pump() {
+    while (!closed && live && !fetching) {
+      if (clientBusy()) {
+        whenRoom(this::pump);
+        return;
+      }
+      if (overflowed) {
+        overflowed = false;
+        read(null);
+        return;
+      }
+      TailBatch batch = pending.peek();
+      if (batch == null) {
+        return;
+      }
+      if (batch.to() <= covered) {
+        drop();
+        continue;
+      }
+      if (batch.from() > covered || query.filtersJson()) {
+        // Everything up to the newest batch's end is committed: one bounded read serves the gap and the batches.
+        read(pending.peekLast().to());
+        return;
+      }
+      drop();
+      Buffer lines = render(batch.events(), batch, covered);
+      if (lines.length() > 0) {
+        write(lines);
+      }
+      covered = batch.to();
+    }
+  }
+
+  private void drop() {
+    pendingEvents -= pending.poll().events().size();
+  }
+
+  private void write(Buffer data) {
+    int size = data.length();
+    unsentBytes += size;
+    response.write(data).onComplete(done -> {
+      unsentBytes -= size;
+      roomMaybe();
+    });
+  }
+
+  private boolean clientBusy() {
+    return unsentBytes > MAX_UNSENT_BYTES || response.writeQueueFull();
+  }
+
+  private void whenRoom(Runnable action) {
+    if (!clientBusy()) {
+      action.run();
+      return;
+    }
+    whenRoom = action;
+    response.drainHandler(v -> roomMaybe());
+  }
+
+  private void roomMaybe() {
+    if (whenRoom != null && !closed && !clientBusy()) {
+      Runnable action = whenRoom;
+      whenRoom = null;
+      action.run();
+    }
   }
 
   private void fail(Throwable failure) {
@@ -201,8 +300,8 @@ final class EventStream {
   }
 
   private void keepAlive() {
-    if (!closed && caughtUp && !response.writeQueueFull()) {
-      response.write(format == Format.SSE ? ": keep-alive\n\n" : "\n");
+    if (!closed && live && !clientBusy()) {
+      write(Buffer.buffer(format == Format.SSE ? ": keep-alive\n\n" : "\n"));
     }
   }
 
@@ -215,22 +314,30 @@ final class EventStream {
     if (keepAliveTimer >= 0) {
       vertx.cancelTimer(keepAliveTimer);
     }
-    if (pollTimer >= 0) {
-      vertx.cancelTimer(pollTimer);
+    if (tail != null) {
+      tail.unregister();
+      vertx.eventBus().send(Addresses.TAIL_CONTROL, new TailLeave(query.tenantId()));
     }
-    if (appended != null) {
-      appended.unregister();
-    }
+    pending.clear();
     if (response.headWritten()) {
       metrics.streamClosed();
     }
   }
 
-  private Buffer render(EventPage page) {
-    Buffer buffer = Buffer.buffer(page.events().size() * 512);
+  /**
+   * The events after {@code after} that the query admits, in the stream's format. {@code batch} holds the lines
+   * the tail rendered once for all streams (null for a page read by this stream: render here).
+   */
+  private Buffer render(java.util.List<StoredEvent> events, TailBatch batch, long after) {
+    Buffer buffer = Buffer.buffer(events.size() * 512);
     long now = System.currentTimeMillis();
-    for (StoredEvent event : page.events()) {
-      String json = event.toJson();
+    int written = 0;
+    for (int i = 0; i < events.size(); i++) {
+      StoredEvent event = events.get(i);
+      if (batch != null && (event.position() <= after || !query.admitsColumns(event))) {
+        continue;
+      }
+      String json = batch != null ? batch.lines().get(i) : event.toJson();
       if (format == Format.NDJSON) {
         buffer.appendString(json).appendByte((byte) '\n');
       } else {
@@ -238,10 +345,12 @@ final class EventStream {
             .appendString("\nevent: ").appendString(event.type())
             .appendString("\ndata: ").appendString(json).appendString("\n\n");
       }
+      written++;
       if (live) {
         metrics.followLatency(now - event.recordedAt().toEpochMilli());
       }
     }
+    metrics.eventsStreamed(written);
     return buffer;
   }
 }

@@ -119,8 +119,7 @@ final class SubscriptionRoutes {
           }
           EventQuery query = queries.fromSubscriptionFilter(principal, subscription.getJsonObject("filter"))
               .withAfterPosition(after);
-          EventStream.Options options = new EventStream.Options(follow, config.query().keepAliveSeconds() * 1000L,
-              config.query().followPollMs(), config.query().followMinIntervalMs());
+          EventStream.Options options = new EventStream.Options(follow, config.query().keepAliveSeconds() * 1000L);
           return streams.open(new EventStream(vertx, ctx, query, format, options, metrics));
         })
         .onFailure(ctx::fail);

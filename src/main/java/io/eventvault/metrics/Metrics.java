@@ -28,6 +28,12 @@ public interface Metrics {
   /** From recorded_at (the append statement) to the moment a live event is written to a follower. */
   default void followLatency(long millis) {}
 
+  /**
+   * One database read made for streams: {@code tail} (the node's shared read of a tenant's new events) or
+   * {@code stream} (one stream's own read: catching up, closing a gap, or a filter only SQL can evaluate).
+   */
+  default void streamRead(String kind) {}
+
   default void subscriptionLag(String tenantId, String name, long events, double seconds) {}
 
   default void defaultPartitionRows(Supplier<Number> rows) {}

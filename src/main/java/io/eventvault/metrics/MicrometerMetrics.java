@@ -100,6 +100,13 @@ public final class MicrometerMetrics implements Metrics {
   }
 
   @Override
+  public void streamRead(String kind) {
+    Counter.builder("eventvault_stream_reads").tag("kind", kind)
+        .description("Database reads for streams: the shared tail per tenant, or a stream's own")
+        .register(registry).increment();
+  }
+
+  @Override
   public void subscriptionLag(String tenantId, String name, long events, double seconds) {
     String key = tenantId + "\u0000" + name;
     lagEvents.computeIfAbsent(key, k -> {

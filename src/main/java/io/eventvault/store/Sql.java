@@ -35,9 +35,13 @@ public final class Sql {
    * N will never later see a position below N (see docs/decisions.md, "Global order").
    */
   public static final String APPEND_BEGIN = "SELECT pg_advisory_xact_lock(" + APPEND_LOCK_KEY + "), "
-      + "set_config('app.tenant_id', $1, true), pg_notify('" + Sql.APPENDED_CHANNEL + "', '')";
+      + "set_config('app.tenant_id', $1, true), "
+      + "pg_notify('" + Sql.APPENDED_CHANNEL + "', CASE WHEN octet_length($1) < 7000 THEN $1 ELSE '' END)";
 
-  /** NOTIFY channel: sent by every flush at COMMIT, so followers on other nodes wake up. */
+  /**
+   * NOTIFY channel: sent by every flush at COMMIT, so followers on other nodes wake up. The payload names the
+   * flush's tenants, comma-separated; empty when the list would not fit NOTIFY's 8,000 bytes (wake everyone).
+   */
   public static final String APPENDED_CHANNEL = "eventvault_appended";
 
   /** Declares the one tenant whose rows this transaction may see (row-level security). */

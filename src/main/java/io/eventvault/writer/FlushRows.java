@@ -136,12 +136,4 @@ final class FlushRows {
     }
     return fresh;
   }
-
-  long maxPosition(RowSet<Row> rows) {
-    long max = 0;
-    for (Row row : rows) {
-      max = Math.max(max, row.getLong(1));
-    }
-    return max;
-  }
 }

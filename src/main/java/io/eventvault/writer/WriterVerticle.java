@@ -183,7 +183,7 @@ public final class WriterVerticle extends VerticleBase {
     }
     metrics.eventsAppended(fresh, requested - fresh);
     if (fresh > 0) {
-      vertx.eventBus().publish(Addresses.APPENDED, rows.maxPosition(result));
+      vertx.eventBus().publish(Addresses.APPENDED, rows.tenants());
     }
   }
 

@@ -1,0 +1,317 @@
+package io.eventvault.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.eventvault.support.TestServer;
+import io.eventvault.support.TestServer.Response;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The live tail: followers of a tenant on a node share one database read per commit, filter its events in memory
+ * exactly as the query would, and fall back to their own reads (gaps, JSON filters, slow clients) without loss.
+ */
+class LiveTailTest {
+
+  static TestServer server;
+  static final HttpClient client = HttpClient.newHttpClient();
+  static final ExecutorService pool = Executors.newCachedThreadPool();
+
+  @BeforeAll
+  static void start() {
+    server = TestServer.start("livetail");
+  }
+
+  @AfterAll
+  static void stop() {
+    pool.shutdownNow();
+    server.close();
+  }
+
+  /** Reads an NDJSON stream in the background and keeps the positions of its events. */
+  static final class Follower {
+    final List<Long> positions = new CopyOnWriteArrayList<>();
+    final CompletableFuture<Void> done;
+    volatile InputStream body;
+
+    Follower(String path, String key) {
+      done = CompletableFuture.runAsync(() -> {
+        try {
+          HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + path))
+              .header("Authorization", "Bearer " + key).header("Accept", "application/x-ndjson").build(),
+              HttpResponse.BodyHandlers.ofInputStream());
+          assertThat(response.statusCode()).isEqualTo(200);
+          body = response.body();
+          BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
+          String line;
+          while ((line = reader.readLine()) != null) {
+            if (!line.isEmpty()) {
+              positions.add(new JsonObject(line).getLong("position"));
+            }
+          }
+        } catch (Exception e) {
+          // closed by the test
+        }
+      }, pool);
+    }
+
+    void close() throws Exception {
+      if (body != null) {
+        body.close();
+      }
+    }
+  }
+
+  @Test
+  void followers_of_a_tenant_share_one_read_per_commit_and_other_tenants_see_none_of_it() throws Exception {
+    String key = server.tenantWithKey("shared", "ingest", "replay");
+    String otherKey = server.tenantWithKey("shared-other", "ingest", "replay");
+    int followerCount = 20;
+    int commits = 30;
+    double openBefore = metric("eventvault_streams_open");
+    List<Follower> followers = new ArrayList<>();
+    for (int i = 0; i < followerCount; i++) {
+      followers.add(new Follower("/v1/events/stream?follow=true", key));
+    }
+    Follower other = new Follower("/v1/events/stream?follow=true", otherKey);
+    await(() -> metric("eventvault_streams_open") >= openBefore + followerCount + 1);
+    Thread.sleep(300);
+    double tailReads = metric("eventvault_stream_reads_total{kind=\"tail\"");
+    double ownReads = metric("eventvault_stream_reads_total{kind=\"stream\"");
+
+    List<Long> written = new ArrayList<>();
+    for (int c = 0; c < commits; c++) {
+      written.addAll(positions(server.postJson("/v1/events", key, batch(2, i -> event("t", "p")))));
+      Thread.sleep(20);
+    }
+    await(() -> followers.stream().allMatch(f -> f.positions.size() >= written.size()));
+
+    for (Follower follower : followers) {
+      assertThat(follower.positions).isEqualTo(written);
+    }
+    double tail = metric("eventvault_stream_reads_total{kind=\"tail\"") - tailReads;
+    double own = metric("eventvault_stream_reads_total{kind=\"stream\"") - ownReads;
+    // One read per follower per commit would be 600; the tail reads about once per commit (twice when this
+    // node's own NOTIFY arrives apart from the writer's wake-up).
+    assertThat(tail + own).as("database reads for %d followers over %d commits (tail %s, own %s)",
+        followerCount, commits, tail, own).isLessThanOrEqualTo(3.0 * commits + 10);
+    assertThat(other.positions).isEmpty();
+
+    List<Long> mine = positions(server.postJson("/v1/events", otherKey, batch(1, i -> event("t", "p"))));
+    await(() -> other.positions.size() >= 1);
+    Thread.sleep(200);
+    assertThat(other.positions).isEqualTo(mine);
+    for (Follower follower : followers) {
+      assertThat(follower.positions).isEqualTo(written);
+      follower.close();
+    }
+    other.close();
+  }
+
+  @Test
+  void followers_joining_while_the_tail_moves_close_the_gap_from_the_database() throws Exception {
+    String key = server.tenantWithKey("joining", "ingest", "replay");
+    Follower first = new Follower("/v1/events/stream?follow=true", key);
+    Thread.sleep(300);
+    List<Long> written = new CopyOnWriteArrayList<>();
+    CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+      for (int b = 0; b < 150; b++) {
+        written.addAll(positions(server.postJson("/v1/events", key, batch(3, i -> event("t", "p")))));
+      }
+    }, pool);
+    // Each joins after catching up from the database while the shared tail is already ahead of it.
+    List<Follower> joiners = new ArrayList<>();
+    while (!writer.isDone() && joiners.size() < 15) {
+      Thread.sleep(60);
+      joiners.add(new Follower("/v1/events/stream?follow=true", key));
+    }
+    writer.get(60, TimeUnit.SECONDS);
+    assertThat(joiners).hasSizeGreaterThan(3);
+    joiners.add(first);
+    for (Follower follower : joiners) {
+      await(() -> follower.positions.size() >= written.size());
+      Thread.sleep(50);
+      assertThat(follower.positions).isEqualTo(written);
+      follower.close();
+    }
+  }
+
+  @Test
+  void live_followers_filter_in_memory_exactly_as_the_query_filters() throws Exception {
+    String key = server.tenantWithKey("filters", "ingest", "replay", "query");
+    String scopedKey = server.key("filters", new JsonObject().put("scopes", new JsonArray().add("replay"))
+        .put("projects", new JsonArray().add("p1").add("p3")));
+    Instant base = Instant.parse("2026-06-01T00:00:00Z");
+    long seed = positions(server.postJson("/v1/events", key, batch(1, i -> event("seed", "p1")))).get(0);
+    Map<String, String> filters = new LinkedHashMap<>();
+    filters.put("all", "");
+    filters.put("type", "type=order.paid");
+    filters.put("types", "type=order.paid&type=user.created");
+    filters.put("prefix", "typePrefix=order.");
+    filters.put("project", "projectId=p2");
+    filters.put("subject", "subject=s1");
+    filters.put("user", "userId=u2");
+    filters.put("correlation", "correlationId=c0");
+    filters.put("window", "occurredFrom=" + enc(base.plusSeconds(30).toString()) + "&occurredTo="
+        + enc(base.plusSeconds(90).toString()));
+    filters.put("combined", "projectId=p1&typePrefix=order.&subject=s0");
+    filters.put("positions", "fromPosition=" + (seed + 20) + "&toPosition=" + (seed + 80));
+    Map<String, Follower> followers = new LinkedHashMap<>();
+    for (Map.Entry<String, String> f : filters.entrySet()) {
+      followers.put(f.getKey(), new Follower("/v1/events/stream?follow=true&" + f.getValue(), key));
+    }
+    followers.put("scoped key", new Follower("/v1/events/stream?follow=true", scopedKey));
+    // A filter only SQL evaluates: the subscription's stream reads each batch's range from the database.
+    assertThat(server.postJson("/v1/subscriptions", key, new JsonObject().put("name", "big-orders")
+        .put("filter", new JsonObject().put("typePrefix", "order.")
+            .put("where", new JsonArray().add(new JsonObject().put("path", "payload.amount").put("op", "gte")
+                .put("value", 50)))))
+        .status()).isEqualTo(201);
+    followers.put("json", new Follower("/v1/subscriptions/big-orders/stream?follow=true", key));
+    Thread.sleep(500);
+
+    String[] types = {"order.paid", "order.created", "user.created", "orders", "page.viewed"};
+    for (int round = 0; round < 12; round++) {
+      int r = round;
+      server.postJson("/v1/events", key, batch(10, i -> {
+        int n = r * 10 + i;
+        return event(types[n % types.length], "p" + (n % 3 + 1))
+            .put("subject", "s" + (n % 4)).put("userId", "u" + (n % 5)).put("correlationId", "c" + (n % 2))
+            .put("occurredAt", base.plusSeconds(n).toString())
+            .put("payload", new JsonObject().put("amount", n % 100));
+      }));
+      Thread.sleep(15);
+    }
+
+    for (Map.Entry<String, Follower> f : followers.entrySet()) {
+      String path = f.getKey().equals("json") ? "/v1/subscriptions/big-orders/stream?follow=false"
+          : "/v1/events/stream?" + filters.getOrDefault(f.getKey(), "");
+      List<Long> expected = streamed(path, f.getKey().equals("scoped key") ? scopedKey : key);
+      assertThat(expected).as(f.getKey()).isNotEmpty();
+      await(() -> f.getValue().positions.size() >= expected.size());
+      Thread.sleep(100);
+      assertThat(f.getValue().positions).as(f.getKey()).isEqualTo(expected);
+      f.getValue().close();
+    }
+  }
+
+  @Test
+  void a_live_follower_too_slow_for_the_tail_reads_from_the_database_and_misses_nothing() throws Exception {
+    String key = server.tenantWithKey("slow-live", "ingest", "replay");
+    String big = "x".repeat(2000);
+    double ownReads = metric("eventvault_stream_reads_total{kind=\"stream\"");
+    double streamedBefore = metric("eventvault_stream_events_total");
+    try (java.net.Socket socket = new java.net.Socket()) {
+      socket.setReceiveBufferSize(16 * 1024);
+      socket.connect(new java.net.InetSocketAddress("127.0.0.1", URI.create(server.baseUrl()).getPort()));
+      socket.getOutputStream().write(("GET /v1/events/stream?follow=true HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+          + "Authorization: Bearer " + key + "\r\nAccept: application/x-ndjson\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      FollowTest.ChunkedLines body = new FollowTest.ChunkedLines(
+          new java.io.BufferedInputStream(socket.getInputStream(), 8192));
+      body.skipHeaders();
+      Thread.sleep(300);
+      List<Long> written = new ArrayList<>();
+      CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+        for (int b = 0; b < 10; b++) {
+          written.addAll(positions(server.postJson("/v1/events", key,
+              batch(1000, i -> event("t", "p").put("payload", new JsonObject().put("big", big))))));
+        }
+      }, pool);
+      List<Long> read = new ArrayList<>();
+      while (read.size() < 100) {
+        String line = body.nextLine();
+        if (!line.isEmpty()) {
+          read.add(new JsonObject(line).getLong("position"));
+        }
+      }
+      writer.get(60, TimeUnit.SECONDS);
+      Thread.sleep(1500);
+      assertThat(metric("eventvault_stream_events_total") - streamedBefore - read.size())
+          .as("events the server rendered that the paused client has not read").isLessThan(6000);
+      while (read.size() < written.size()) {
+        String line = body.nextLine();
+        if (line == null) {
+          break;
+        }
+        if (!line.isEmpty()) {
+          read.add(new JsonObject(line).getLong("position"));
+        }
+      }
+      assertThat(read).isEqualTo(written);
+    }
+    assertThat(metric("eventvault_stream_reads_total{kind=\"stream\"") - ownReads)
+        .as("reads of its own once the tail's batches no longer fitted its buffer").isPositive();
+  }
+
+  private static List<Long> streamed(String path, String key) {
+    Response response = server.send("GET", path, key, null, null, b -> b.header("Accept", "application/x-ndjson"));
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
+    return response.body().lines().filter(l -> !l.isEmpty()).map(l -> new JsonObject(l).getLong("position"))
+        .toList();
+  }
+
+  private static JsonObject event(String type, String project) {
+    return new JsonObject().put("id", UUID.randomUUID().toString()).put("type", type).put("projectId", project)
+        .put("payload", new JsonObject());
+  }
+
+  private static JsonArray batch(int size, java.util.function.IntFunction<JsonObject> event) {
+    JsonArray batch = new JsonArray();
+    for (int i = 0; i < size; i++) {
+      batch.add(event.apply(i));
+    }
+    return batch;
+  }
+
+  private static List<Long> positions(Response response) {
+    assertThat(response.status()).as(response.body()).isEqualTo(201);
+    List<Long> positions = new ArrayList<>();
+    response.json().getJsonArray("events").forEach(e -> positions.add(((JsonObject) e).getLong("position")));
+    return positions;
+  }
+
+  /** The sum of a Prometheus metric's samples whose line starts with {@code prefix} (0 when absent). */
+  private static double metric(String prefix) {
+    return server.get("/metrics", null).body().lines().filter(l -> l.startsWith(prefix))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+  }
+
+  private static void await(BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not met within 30 s");
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  private static String enc(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8);
+  }
+}
