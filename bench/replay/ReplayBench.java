@@ -79,11 +79,13 @@ public class ReplayBench {
     for (int rate : new int[] {1000, 5000}) {
       FollowResult r = follow(key, rate, followers, followSeconds, serverPid);
       System.out.printf(Locale.ROOT, "follow at %,d ev/s with %d followers: latency p50 %.1f ms p99 %.1f ms "
-              + "max %.1f ms (%,d samples); sent %,d; server RSS MiB %s%n", rate, followers, r.p50, r.p99, r.max,
-          r.samples, r.sent, r.rss);
+              + "max %.1f ms (%,d samples); sent %,d, failed %,d; every follower got every event: %s; "
+              + "server RSS MiB %s%n", rate, followers, r.p50, r.p99, r.max, r.samples, r.sent, r.failed, r.complete,
+          r.rss);
       json.append(String.format(Locale.ROOT, ",\"follow_p50_ms_at_%d\":%.1f,\"follow_p99_ms_at_%d\":%.1f,"
-              + "\"follow_samples_at_%d\":%d,\"followers\":%d,\"rss_mib_during_follow_at_%d\":%s",
-          rate, r.p50, rate, r.p99, rate, r.samples, followers, rate, r.rss));
+              + "\"follow_samples_at_%d\":%d,\"followers\":%d,\"follow_complete_at_%d\":%s,"
+              + "\"follow_failed_at_%d\":%d,\"rss_mib_during_follow_at_%d\":%s",
+          rate, r.p50, rate, r.p99, rate, r.samples, followers, rate, r.complete, rate, r.failed, rate, r.rss));
     }
     json.append('}');
     Path out = Path.of("target/bench/replay-summary.json");
@@ -179,77 +181,130 @@ public class ReplayBench {
     return count / seconds;
   }
 
-  record FollowResult(double p50, double p99, double max, int samples, long sent, String rss) {}
+  record FollowResult(double p50, double p99, double max, int samples, long sent, long failed, boolean complete,
+      String rss) {}
 
-  /** Followers attached; one event per request at `rate`, open loop; latency = receive time - recordedAt. */
+  /**
+   * Followers attached (Vert.x HTTP client, one event loop); one event per request at {@code rate}, open loop, on
+   * up to 64 keep-alive connections (Vert.x web client), first for a warm-up of {@code seconds / 2} (not measured,
+   * so the JIT of both processes has settled), then for {@code seconds}. Latency = the first follower's receive
+   * time − the event's {@code recordedAt} (same clock). Every follower must receive every event: checked by count.
+   */
   static FollowResult follow(String key, int rate, int followers, int seconds, long serverPid) throws Exception {
-    long head = Long.parseLong(field(get("/v1/events?order=desc&limit=1", key), "position"));
-    AtomicBoolean running = new AtomicBoolean(true);
-    ConcurrentLinkedQueue<Double> latencies = new ConcurrentLinkedQueue<>();
-    List<CompletableFuture<Void>> streams = new ArrayList<>();
-    var pool = Executors.newCachedThreadPool();
-    for (int f = 0; f < followers; f++) {
-      boolean measure = f == 0;
-      streams.add(CompletableFuture.runAsync(() -> {
-        try {
-          HttpResponse<InputStream> response = HTTP.send(HttpRequest.newBuilder(
-                  URI.create(base + "/v1/events/stream?follow=true&fromPosition=" + (head + 1)))
-              .header("Authorization", "Bearer " + key).header("Accept", "application/x-ndjson").build(),
-              HttpResponse.BodyHandlers.ofInputStream());
-          BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
-          String line;
-          while (running.get() && (line = reader.readLine()) != null) {
-            if (measure && !line.isEmpty()) {
-              long now = System.currentTimeMillis();
-              int at = line.indexOf("\"recordedAt\":\"") + 14;
-              Instant recorded = Instant.parse(line.substring(at, line.indexOf('"', at)));
-              latencies.add((double) (now - recorded.toEpochMilli()));
-            }
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    URI uri = URI.create(base);
+    io.vertx.ext.web.client.WebClient web = io.vertx.ext.web.client.WebClient.create(vertx,
+        new io.vertx.ext.web.client.WebClientOptions().setDefaultHost(uri.getHost()).setDefaultPort(uri.getPort()),
+        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64));
+    io.vertx.core.http.HttpClient streams = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+        .setDefaultHost(uri.getHost()).setDefaultPort(uri.getPort()),
+        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(followers));
+    try {
+      long head = Long.parseLong(field(get("/v1/events?order=desc&limit=1", key), "position"));
+      ConcurrentLinkedQueue<Double> latencies = new ConcurrentLinkedQueue<>();
+      AtomicBoolean measuring = new AtomicBoolean(false);
+      AtomicLong[] received = new AtomicLong[followers];
+      java.util.concurrent.CountDownLatch attached = new java.util.concurrent.CountDownLatch(followers);
+      for (int f = 0; f < followers; f++) {
+        boolean measure = f == 0;
+        AtomicLong count = received[f] = new AtomicLong();
+        byte[] previous = {'\n'};
+        streams.request(io.vertx.core.http.HttpMethod.GET, "/v1/events/stream?follow=true&fromPosition=" + (head + 1))
+            .compose(request -> request.putHeader("Authorization", "Bearer " + key)
+                .putHeader("Accept", "application/x-ndjson").send())
+            .onSuccess(response -> {
+              attached.countDown();
+              StringBuilder partial = new StringBuilder();
+              response.handler(buffer -> {
+                long now = System.currentTimeMillis();
+                if (!measure) {
+                  // Events, not keep-alives: a newline that ends a non-empty line.
+                  long lines = 0;
+                  for (byte b : buffer.getBytes()) {
+                    if (b == '\n' && previous[0] != '\n') {
+                      lines++;
+                    }
+                    previous[0] = b;
+                  }
+                  count.addAndGet(lines);
+                  return;
+                }
+                partial.append(buffer.toString(StandardCharsets.UTF_8));
+                int newline;
+                while ((newline = partial.indexOf("\n")) >= 0) {
+                  String line = partial.substring(0, newline);
+                  partial.delete(0, newline + 1);
+                  if (line.isEmpty()) {
+                    continue;
+                  }
+                  count.incrementAndGet();
+                  if (!measuring.get()) {
+                    continue;
+                  }
+                  int at = line.indexOf("\"recordedAt\":\"") + 14;
+                  latencies.add((double) (now - Instant.parse(line.substring(at, line.indexOf('"', at))).toEpochMilli()));
+                }
+              });
+            })
+            .onFailure(e -> System.err.println("follower: " + e));
+      }
+      if (!attached.await(30, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("followers did not attach");
+      }
+      ScheduledExecutorService timer = Executors.newScheduledThreadPool(1);
+      List<Long> rssSamples = new ArrayList<>();
+      AtomicLong sent = new AtomicLong();
+      AtomicLong acknowledged = new AtomicLong();
+      AtomicLong failed = new AtomicLong();
+      int warmUp = Math.max(2, seconds / 2);
+      long total = (long) rate * (warmUp + seconds);
+      long start = System.nanoTime();
+      java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+      vertx.setPeriodic(1, id -> {
+        long due = Math.min(total, (System.nanoTime() - start) * rate / 1_000_000_000L);
+        while (sent.get() < due) {
+          int n = (int) sent.getAndIncrement();
+          if (n == (long) rate * warmUp) {
+            measuring.set(true);
+            timer.scheduleAtFixedRate(() -> rssSamples.add(rssMib(serverPid)), 0, 5, TimeUnit.SECONDS);
           }
-          response.body().close();
-        } catch (Exception e) {
-          if (running.get()) {
-            System.err.println("follower: " + e);
-          }
+          web.post("/v1/events").putHeader("Authorization", "Bearer " + key)
+              .putHeader("Content-Type", "application/json").sendBuffer(io.vertx.core.buffer.Buffer.buffer(event(n)))
+              .onComplete(result -> {
+                if (result.failed() || result.result().statusCode() != 201) {
+                  failed.incrementAndGet();
+                }
+                if (acknowledged.incrementAndGet() == total) {
+                  done.complete(null);
+                }
+              });
         }
-      }, pool));
-    }
-    Thread.sleep(1000);
-    ScheduledExecutorService timer = Executors.newScheduledThreadPool(1);
-    List<Long> rssSamples = new ArrayList<>();
-    timer.scheduleAtFixedRate(() -> rssSamples.add(rssMib(serverPid)), 0, 5, TimeUnit.SECONDS);
-    AtomicLong sent = new AtomicLong();
-    long start = System.nanoTime();
-    long total = (long) rate * seconds;
-    var senders = Executors.newFixedThreadPool(32);
-    List<CompletableFuture<?>> inflight = new ArrayList<>();
-    for (long i = 0; i < total; i++) {
-      long due = start + i * 1_000_000_000L / rate;
-      long wait = due - System.nanoTime();
-      if (wait > 0) {
-        TimeUnit.NANOSECONDS.sleep(wait);
+        if (sent.get() >= total) {
+          vertx.cancelTimer(id);
+        }
+      });
+      done.get(120, TimeUnit.SECONDS);
+      measuring.set(false);
+      long expected = total - failed.get();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      boolean complete = false;
+      while (!complete && System.nanoTime() < deadline) {
+        complete = java.util.Arrays.stream(received).allMatch(c -> c.get() >= expected);
+        Thread.sleep(100);
       }
-      int n = (int) i;
-      inflight.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create(base + "/v1/events"))
-          .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString(event(n))).build(), HttpResponse.BodyHandlers.discarding())
-          .thenRun(sent::incrementAndGet));
-      if (inflight.size() > 5000) {
-        inflight.remove(0).join();
+      rssSamples.add(rssMib(serverPid));
+      timer.shutdownNow();
+      double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+      if (sorted.length == 0) {
+        return new FollowResult(Double.NaN, Double.NaN, Double.NaN, 0, sent.get(), failed.get(), complete,
+            rssSamples.toString());
       }
+      return new FollowResult(sorted[(int) (sorted.length * 0.5)], sorted[Math.min(sorted.length - 1,
+          (int) (sorted.length * 0.99))], sorted[sorted.length - 1], sorted.length, sent.get(), failed.get(), complete,
+          rssSamples.toString());
+    } finally {
+      vertx.close().await();
     }
-    CompletableFuture.allOf(inflight.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-    Thread.sleep(2000);
-    timer.shutdownNow();
-    running.set(false);
-    senders.shutdownNow();
-    pool.shutdownNow();
-    double[] sorted = latencies.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-    if (sorted.length == 0) {
-      return new FollowResult(Double.NaN, Double.NaN, Double.NaN, 0, sent.get(), rssSamples.toString());
-    }
-    return new FollowResult(sorted[(int) (sorted.length * 0.5)], sorted[Math.min(sorted.length - 1,
-        (int) (sorted.length * 0.99))], sorted[sorted.length - 1], sorted.length, sent.get(), rssSamples.toString());
   }
 
   static long rssMib(long pid) {

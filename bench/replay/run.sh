@@ -47,4 +47,4 @@ JDBC="${JDBC/postgres@/}?user=postgres"
 echo "server pid $SERVER on port $PORT; $EVENTS events, $FOLLOWERS followers, $SECONDS_PER_RATE s per rate"
 java -cp "$(cat target/bench/replay-cp.txt)" bench/replay/ReplayBench.java \
   "http://127.0.0.1:$PORT" "$ADMIN" "$JDBC" "$SERVER" "$EVENTS" "$FOLLOWERS" "$SECONDS_PER_RATE"
-curl -s "http://127.0.0.1:$PORT/metrics" | grep -E '^eventvault_stream_follow_latency_seconds\{quantile' || true
+curl -s "http://127.0.0.1:$PORT/metrics" | grep -E "^eventvault_stream_follow_latency_seconds\{quantile|^eventvault_stream_reads_total|^eventvault_writer_flush_latency_seconds_count" || true

@@ -91,12 +91,13 @@ public final class Messages {
 
   /**
    * Every event of one tenant with a position in {@code (from, to]}, in position order, read once per node and
-   * shared by all its followers of that tenant; {@code lines} holds each event's JSON, rendered once.
+   * shared by all its followers of that tenant; {@code json} holds each event's JSON as UTF-8, rendered once
+   * (never modified: streams on several event loops copy from the same arrays).
    */
-  public record TailBatch(long from, long to, List<io.eventvault.domain.StoredEvent> events, List<String> lines) {
+  public record TailBatch(long from, long to, List<io.eventvault.domain.StoredEvent> events, List<byte[]> json) {
     public TailBatch {
       events = List.copyOf(events);
-      lines = List.copyOf(lines);
+      json = List.copyOf(json);
     }
   }
 }

@@ -16,6 +16,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayDeque;
+import java.util.List;
 
 /**
  * Streams events in position order as NDJSON or Server-Sent Events: first the stored ones, then (with
@@ -325,10 +326,10 @@ final class EventStream {
   }
 
   /**
-   * The events after {@code after} that the query admits, in the stream's format. {@code batch} holds the lines
-   * the tail rendered once for all streams (null for a page read by this stream: render here).
+   * The events after {@code after} that the query admits, in the stream's format. {@code batch} holds the JSON the
+   * tail rendered once for all streams (null for a page read by this stream: render here).
    */
-  private Buffer render(java.util.List<StoredEvent> events, TailBatch batch, long after) {
+  private Buffer render(List<StoredEvent> events, TailBatch batch, long after) {
     Buffer buffer = Buffer.buffer(events.size() * 512);
     long now = System.currentTimeMillis();
     int written = 0;
@@ -337,14 +338,16 @@ final class EventStream {
       if (batch != null && (event.position() <= after || !query.admitsColumns(event))) {
         continue;
       }
-      String json = batch != null ? batch.lines().get(i) : event.toJson();
-      if (format == Format.NDJSON) {
-        buffer.appendString(json).appendByte((byte) '\n');
-      } else {
+      if (format == Format.SSE) {
         buffer.appendString("id: ").appendString(Long.toString(event.position()))
-            .appendString("\nevent: ").appendString(event.type())
-            .appendString("\ndata: ").appendString(json).appendString("\n\n");
+            .appendString("\nevent: ").appendString(event.type()).appendString("\ndata: ");
       }
+      if (batch != null) {
+        buffer.appendBytes(batch.json().get(i));
+      } else {
+        buffer.appendString(event.toJson());
+      }
+      buffer.appendString(format == Format.SSE ? "\n\n" : "\n");
       written++;
       if (live) {
         metrics.followLatency(now - event.recordedAt().toEpochMilli());

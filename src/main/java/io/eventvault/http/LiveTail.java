@@ -11,6 +11,7 @@ import io.eventvault.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -169,13 +170,13 @@ public final class LiveTail extends VerticleBase {
     if (events.isEmpty() || tails.get(tail.tenantId) != tail) {
       return;
     }
-    List<String> lines = new ArrayList<>(events.size());
+    List<byte[]> json = new ArrayList<>(events.size());
     for (StoredEvent event : events) {
-      lines.add(event.toJson());
+      json.add(event.toJson().getBytes(StandardCharsets.UTF_8));
     }
     long from = tail.position;
     tail.position = events.get(events.size() - 1).position();
-    vertx.eventBus().publish(Addresses.tail(tail.tenantId), new TailBatch(from, tail.position, events, lines));
+    vertx.eventBus().publish(Addresses.tail(tail.tenantId), new TailBatch(from, tail.position, events, json));
   }
 
   /** An empty batch {@code (position, position]}: followers behind it read up to it from the database. */

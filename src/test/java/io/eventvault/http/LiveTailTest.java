@@ -161,6 +161,33 @@ class LiveTailTest {
   }
 
   @Test
+  void a_subscription_follower_cut_off_mid_stream_resumes_from_its_checkpoint_without_loss_or_repeat()
+      throws Exception {
+    String key = server.tenantWithKey("checkpoint", "ingest", "replay");
+    assertThat(server.postJson("/v1/subscriptions", key, new JsonObject().put("name", "mailer")
+        .put("filter", new JsonObject().put("projectId", "shop"))).status()).isEqualTo(201);
+    List<Long> written = new ArrayList<>(positions(server.postJson("/v1/events", key,
+        batch(50, i -> event("order.created", "shop")))));
+    server.postJson("/v1/events", key, batch(5, i -> event("page.viewed", "blog")));
+
+    Follower first = new Follower("/v1/subscriptions/mailer/stream", key);
+    await(() -> first.positions.size() >= 30);
+    first.close();
+    List<Long> processed = new ArrayList<>(first.positions.subList(0, 30));
+    assertThat(server.postJson("/v1/subscriptions/mailer/ack", key,
+        new JsonObject().put("position", processed.get(29))).status()).isEqualTo(200);
+
+    Follower second = new Follower("/v1/subscriptions/mailer/stream", key);
+    Thread.sleep(200);
+    written.addAll(positions(server.postJson("/v1/events", key, batch(50, i -> event("order.paid", "shop")))));
+    await(() -> second.positions.size() >= written.size() - 30);
+    Thread.sleep(100);
+    processed.addAll(second.positions);
+    second.close();
+    assertThat(processed).isEqualTo(written);
+  }
+
+  @Test
   void live_followers_filter_in_memory_exactly_as_the_query_filters() throws Exception {
     String key = server.tenantWithKey("filters", "ingest", "replay", "query");
     String scopedKey = server.key("filters", new JsonObject().put("scopes", new JsonArray().add("replay"))
