@@ -40,6 +40,17 @@ final class Authenticator {
         !cached.principal().succeeded() || message.body().equals(cached.principal().result().tenantId())));
   }
 
+  /**
+   * The credential of a request as revocations name it (hex SHA-256 of the bearer secret), or null without one:
+   * open streams remember it, so revoking the key ends them.
+   */
+  static String credential(String authorization) {
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    return ApiKeys.hex(ApiKeys.hash(authorization.substring(7).trim()));
+  }
+
   boolean adminEnabled() {
     return adminToken.isPresent();
   }

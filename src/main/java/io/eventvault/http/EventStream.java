@@ -68,8 +68,11 @@ final class EventStream {
   private final Metrics metrics;
   private final int pageSize;
   private final EventQuery query;
+  private final String credential;
   /** Every matching event at or below this position has been written. */
   private long covered;
+  /** The answer has begun (status and headers are set): from now on the stream ends with its final chunk. */
+  private boolean started;
   private boolean closed;
   private boolean fetching;
   /** True once the stored events have been sent: later events are live, and their latency is measured. */
@@ -94,6 +97,7 @@ final class EventStream {
     this.options = options;
     this.metrics = metrics;
     this.pageSize = query.limit();
+    this.credential = Authenticator.credential(ctx.request().getHeader("Authorization"));
     this.covered = query.afterPosition() != null ? query.afterPosition()
         : query.fromPosition() != null ? query.fromPosition() - 1 : 0;
   }
@@ -103,10 +107,16 @@ final class EventStream {
     fetching = true;
     return fetch(null).map(first -> {
       fetching = false;
+      started = true;
       response.setChunked(true)
           .putHeader("Content-Type", format.contentType + "; charset=utf-8")
           .putHeader("Cache-Control", "no-cache")
           .putHeader("X-Accel-Buffering", "no");
+      if (closed) {
+        // Ended while the first page was read (the server is stopping): answer with an empty stream.
+        response.end();
+        return (Void) null;
+      }
       metrics.streamOpened();
       response.closeHandler(v -> close());
       response.endHandler(v -> close());
@@ -152,8 +162,8 @@ final class EventStream {
     if (bound != null) {
       covered = Math.max(covered, bound);
     }
-    if (!options.follow()) {
-      response.end();
+    if (!options.follow() || passedEnd()) {
+      end();
       return;
     }
     if (!live) {
@@ -237,7 +247,15 @@ final class EventStream {
         write(lines);
       }
       covered = batch.to();
+      if (passedEnd()) {
+        end();
+      }
     }
+  }
+
+  /** A follower with {@code toPosition} ends once every event up to it has been written. */
+  private boolean passedEnd() {
+    return query.toPosition() != null && covered >= query.toPosition();
   }
 
   private void drop() {
@@ -287,12 +305,24 @@ final class EventStream {
     close();
   }
 
-  /** The server is stopping: end the stream cleanly; the client resumes elsewhere with Last-Event-ID. */
+  /**
+   * Ends the stream cleanly (the final chunk): all events are written, or the server is stopping, or the key or
+   * tenant changed; a client resumes with {@code Last-Event-ID}, authenticated again.
+   */
   void end() {
-    if (!closed && response.headWritten() && !response.ended()) {
+    if (!closed && started && !response.ended()) {
       response.end();
     }
     close();
+  }
+
+  String tenantId() {
+    return query.tenantId();
+  }
+
+  /** The hashed key the stream was opened with (see {@link Authenticator#credential}). */
+  String credential() {
+    return credential;
   }
 
   /** Called once when the stream is over, however it ended. */
@@ -320,7 +350,7 @@ final class EventStream {
       vertx.eventBus().send(Addresses.TAIL_CONTROL, new TailLeave(query.tenantId()));
     }
     pending.clear();
-    if (response.headWritten()) {
+    if (started) {
       metrics.streamClosed();
     }
   }

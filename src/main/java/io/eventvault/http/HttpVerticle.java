@@ -45,6 +45,8 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     auth = new Authenticator(vertx, config.adminToken(), config.authCacheSeconds());
+    vertx.eventBus().<String>consumer(Addresses.AUTH_REVOKED, message -> streams.endKey(message.body()));
+    vertx.eventBus().<String>consumer(Addresses.TENANT_CHANGED, message -> streams.endTenant(message.body()));
     server = vertx.createHttpServer(new HttpServerOptions()
         .setCompressionSupported(true)
         .setMaxFormAttributeSize(8192));

@@ -188,6 +188,46 @@ class LiveTailTest {
   }
 
   @Test
+  void revoking_the_key_or_suspending_the_tenant_ends_its_open_streams_and_reconnecting_is_refused()
+      throws Exception {
+    String keptKey = server.tenantWithKey("revoked", "ingest", "replay");
+    Response created = server.send("POST", "/v1/admin/tenants/revoked/keys", TestServer.ADMIN_TOKEN,
+        "application/json", new JsonObject().put("scopes", new JsonArray().add("replay")).encode());
+    String doomedKey = created.json().getString("key");
+    Follower doomed = new Follower("/v1/events/stream?follow=true", doomedKey);
+    Follower kept = new Follower("/v1/events/stream?follow=true", keptKey);
+    Thread.sleep(300);
+    assertThat(server.send("DELETE", "/v1/admin/tenants/revoked/keys/" + created.json().getString("id"),
+        TestServer.ADMIN_TOKEN, null, null).status()).isEqualTo(204);
+    doomed.done.get(10, TimeUnit.SECONDS);
+    assertThat(kept.done).as("a stream of another key of the tenant").isNotDone();
+    assertThat(server.send("GET", "/v1/events/stream", doomedKey, null, null).status()).isEqualTo(401);
+
+    assertThat(server.send("PATCH", "/v1/admin/tenants/revoked", TestServer.ADMIN_TOKEN, "application/json",
+        new JsonObject().put("status", "suspended").encode()).status()).isEqualTo(200);
+    kept.done.get(10, TimeUnit.SECONDS);
+    assertThat(server.send("GET", "/v1/events/stream", keptKey, null, null).status()).isEqualTo(403);
+  }
+
+  @Test
+  void a_follower_with_to_position_ends_once_it_has_passed_it() throws Exception {
+    String key = server.tenantWithKey("bounded", "ingest", "replay");
+    List<Long> first = positions(server.postJson("/v1/events", key, batch(3, i -> event("t", "p"))));
+    long end = first.get(2) + 5;
+    Follower follower = new Follower("/v1/events/stream?follow=true&toPosition=" + end, key);
+    Thread.sleep(300);
+    assertThat(follower.done).isNotDone();
+    List<Long> more = new ArrayList<>();
+    while (more.isEmpty() || more.get(more.size() - 1) < end) {
+      more.addAll(positions(server.postJson("/v1/events", key, batch(2, i -> event("t", "p")))));
+    }
+    follower.done.get(10, TimeUnit.SECONDS);
+    List<Long> expected = new ArrayList<>(first);
+    more.stream().filter(p -> p <= end).forEach(expected::add);
+    assertThat(follower.positions).isEqualTo(expected);
+  }
+
+  @Test
   void live_followers_filter_in_memory_exactly_as_the_query_filters() throws Exception {
     String key = server.tenantWithKey("filters", "ingest", "replay", "query");
     String scopedKey = server.key("filters", new JsonObject().put("scopes", new JsonArray().add("replay"))
