@@ -147,7 +147,10 @@ public final class Server {
         });
   }
 
-  /** Undeploys HTTP first (stop accepting, finish requests), then the writer (flush), then the rest. */
+  /**
+   * Undeploys in the reverse order of deployment: HTTP first (stop accepting, end streams, finish requests), then
+   * the live tail, queries and admin, and the writer last (it flushes what it has accepted).
+   */
   public Future<Void> stop() {
     if (vertx == null) {
       return Future.succeededFuture();

@@ -32,8 +32,8 @@ import java.util.List;
  * joined late, or dropped batches while its client was slow), and the stream reads the gap from the database
  * itself, bounded by the newest position a batch has shown, which is known to be complete. A query with JSON
  * filters ({@code payload.contains}, {@code where}), which only SQL evaluates, reads each batch's range the same
- * way. Batches waiting for a slow client are capped at one page of events; beyond that they are dropped and the
- * stream catches up from the database when the client drains.
+ * way. Batches waiting for a slow client are capped at one page (of events, and of batches); beyond that they are
+ * dropped and the stream catches up from the database when the client drains.
  */
 final class EventStream {
 
@@ -81,6 +81,8 @@ final class EventStream {
   private boolean overflowed;
   private final ArrayDeque<TailBatch> pending = new ArrayDeque<>();
   private int pendingEvents;
+  /** The end of the newest batch received: every position up to it is committed or will never be. */
+  private long newest;
   private long unsentBytes;
   /** What to do once the client has room again (at most one thing waits). */
   private Runnable whenRoom;
@@ -104,21 +106,24 @@ final class EventStream {
 
   /** Fetches the first page before answering, so a failure can still be a problem+json answer. */
   Future<Void> start() {
+    response.closeHandler(v -> close());
     fetching = true;
     return fetch(null).map(first -> {
       fetching = false;
+      if (closed) {
+        if (response.closed()) {
+          return (Void) null;
+        }
+        // Ended while the first page was read: the client retries, and is authenticated again.
+        throw ApiException.of(503, "the stream was ended before it began (the server is stopping, or the key or "
+            + "tenant changed); retry");
+      }
       started = true;
       response.setChunked(true)
           .putHeader("Content-Type", format.contentType + "; charset=utf-8")
           .putHeader("Cache-Control", "no-cache")
           .putHeader("X-Accel-Buffering", "no");
-      if (closed) {
-        // Ended while the first page was read (the server is stopping): answer with an empty stream.
-        response.end();
-        return (Void) null;
-      }
       metrics.streamOpened();
-      response.closeHandler(v -> close());
       response.endHandler(v -> close());
       if (format == Format.SSE) {
         write(Buffer.buffer("retry: 3000\n\n"));
@@ -188,21 +193,30 @@ final class EventStream {
     });
   }
 
-  /** Listens to the tenant's tail, then tells the tail (which answers with a batch marking where it stands). */
+  /**
+   * Listens to the tenant's tail, then joins it. The tail answers with the position it has read up to (batches
+   * published before this stream listened may have passed it by): taken as an empty batch, it makes the stream
+   * read that gap itself. A new tail answers -1 and publishes its starting position once it knows it.
+   */
   private void joinTail() {
     tail = vertx.eventBus().consumer(Addresses.tail(query.tenantId()), message -> received(message.body()));
-    tail.completion().onSuccess(v -> {
-      if (!closed) {
-        vertx.eventBus().send(Addresses.TAIL_CONTROL, new TailJoin(query.tenantId()));
-      }
-    });
+    tail.completion()
+        .compose(v -> vertx.eventBus().<Long>request(Addresses.TAIL_CONTROL, new TailJoin(query.tenantId())))
+        .onSuccess(reply -> {
+          long position = reply.body();
+          if (position >= 0) {
+            received(new TailBatch(position, position, List.of(), List.of()));
+          }
+        })
+        .onFailure(failure -> fail(failure));
   }
 
   private void received(TailBatch batch) {
     if (closed) {
       return;
     }
-    if (pendingEvents + batch.events().size() > pageSize) {
+    newest = Math.max(newest, batch.to());
+    if (pendingEvents + batch.events().size() > pageSize || pending.size() >= pageSize) {
       pending.clear();
       pendingEvents = 0;
       overflowed = true;
@@ -238,7 +252,7 @@ final class EventStream {
       }
       if (batch.from() > covered || query.filtersJson()) {
         // Everything up to the newest batch's end is committed: one bounded read serves the gap and the batches.
-        read(pending.peekLast().to());
+        read(newest);
         return;
       }
       drop();

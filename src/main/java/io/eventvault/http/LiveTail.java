@@ -70,7 +70,7 @@ public final class LiveTail extends VerticleBase {
   public Future<?> start() {
     vertx.eventBus().consumer(Addresses.TAIL_CONTROL, message -> {
       if (message.body() instanceof TailJoin join) {
-        join(join.tenantId());
+        message.reply(join(join.tenantId()));
       } else if (message.body() instanceof TailLeave leave) {
         leave(leave.tenantId());
       }
@@ -80,17 +80,18 @@ public final class LiveTail extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  private void join(String tenantId) {
+  /**
+   * Counts a follower in and answers the position the tail has read up to (the newcomer may have missed batches
+   * published before it listened), or -1 while the tail's first read is running: its end is then published.
+   */
+  private long join(String tenantId) {
     Tail tail = tails.computeIfAbsent(tenantId, Tail::new);
     tail.followers++;
     if (tail.position == null) {
-      if (!tail.reading) {
-        read(tail);
-      }
-    } else {
-      // The newcomer may have missed batches published before it listened: show it where the tail stands.
-      mark(tail);
+      wake(tail);
+      return -1;
     }
+    return tail.position;
   }
 
   private void leave(String tenantId) {

@@ -29,8 +29,9 @@ public interface Metrics {
   default void followLatency(long millis) {}
 
   /**
-   * One database read made for streams: {@code tail} (the node's shared read of a tenant's new events) or
-   * {@code stream} (one stream's own read: catching up, closing a gap, or a filter only SQL can evaluate).
+   * One database read made for following: {@code tail} (the node's shared read of a tenant's new events) or
+   * {@code stream} (a live stream's own read: closing a gap, catching up after its client was too slow, or a
+   * filter only SQL evaluates). The pages of the catch-up before a stream goes live are not counted.
    */
   default void streamRead(String kind) {}
 

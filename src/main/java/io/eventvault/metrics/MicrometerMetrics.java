@@ -21,6 +21,7 @@ public final class MicrometerMetrics implements Metrics {
   private final AtomicInteger openStreams = new AtomicInteger();
   private final Counter streamed;
   private final Timer followLatency;
+  private final java.util.Map<String, Counter> streamReads = new java.util.concurrent.ConcurrentHashMap<>();
   private final java.util.Map<String, java.util.concurrent.atomic.AtomicLong> lagEvents =
       new java.util.concurrent.ConcurrentHashMap<>();
   private final java.util.Map<String, java.util.concurrent.atomic.AtomicLong> lagSeconds =
@@ -101,9 +102,9 @@ public final class MicrometerMetrics implements Metrics {
 
   @Override
   public void streamRead(String kind) {
-    Counter.builder("eventvault_stream_reads").tag("kind", kind)
-        .description("Database reads for streams: the shared tail per tenant, or a stream's own")
-        .register(registry).increment();
+    streamReads.computeIfAbsent(kind, k -> Counter.builder("eventvault_stream_reads").tag("kind", k)
+        .description("Database reads for followers: the shared tail per tenant, or a stream's own")
+        .register(registry)).increment();
   }
 
   @Override

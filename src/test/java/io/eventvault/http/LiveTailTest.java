@@ -228,6 +228,33 @@ class LiveTailTest {
   }
 
   @Test
+  void a_client_gone_before_the_first_page_leaves_no_stream_and_no_tail_behind() throws Exception {
+    String key = server.tenantWithKey("gone", "ingest", "replay");
+    server.postJson("/v1/events", key, batch(3, i -> event("t", "p")));
+    double openBefore = metric("eventvault_streams_open");
+    try (java.sql.Connection lock = io.eventvault.support.TestDatabase.connect(server.database());
+        java.sql.Statement statement = lock.createStatement()) {
+      // Holds every read of events until the client has left.
+      lock.setAutoCommit(false);
+      statement.execute("LOCK TABLE events IN ACCESS EXCLUSIVE MODE");
+      try (java.net.Socket socket = new java.net.Socket("127.0.0.1", URI.create(server.baseUrl()).getPort())) {
+        socket.getOutputStream().write(("GET /v1/events/stream?follow=true HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + "Authorization: Bearer " + key + "\r\nAccept: application/x-ndjson\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
+        Thread.sleep(300);
+      }
+      Thread.sleep(200);
+      lock.rollback();
+    }
+    Thread.sleep(500);
+    double tailReads = metric("eventvault_stream_reads_total{kind=\"tail\"");
+    // A stream left behind would have joined the tenant's tail, which polls every 2 s while it has followers.
+    Thread.sleep(2500);
+    assertThat(metric("eventvault_stream_reads_total{kind=\"tail\"")).isEqualTo(tailReads);
+    assertThat(metric("eventvault_streams_open")).isEqualTo(openBefore);
+  }
+
+  @Test
   void live_followers_filter_in_memory_exactly_as_the_query_filters() throws Exception {
     String key = server.tenantWithKey("filters", "ingest", "replay", "query");
     String scopedKey = server.key("filters", new JsonObject().put("scopes", new JsonArray().add("replay"))
