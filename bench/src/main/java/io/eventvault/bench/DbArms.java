@@ -41,8 +41,9 @@ final class DbArms {
 
   /**
    * Reads Sql.APPEND_BEGIN (or APPEND_LOCK) and Sql.APPEND from the server jar under test, so this arm always
-   * runs exactly the writer's SQL; $n placeholders become JDBC's ?. The application role is used when the
-   * cluster has it (row-level security applies to the writer's sessions, as in the server).
+   * runs exactly the writer's SQL; $n placeholders become JDBC's ? (a repeated $1 is bound again). The
+   * application role is used when the cluster has it (row-level security applies to the writer's sessions, as
+   * in the server).
    */
   static WriterSql writerSql(java.nio.file.Path serverJar, Db db, String database) {
     String begin = "SELECT pg_advisory_xact_lock(" + APPEND_LOCK_KEY + ")";
@@ -283,7 +284,10 @@ final class DbArms {
             payload[k] = e.payload();
           }
           if (sql.beginTakesTenant()) {
-            lock.setString(1, Corpus.TENANT);
+            // Every parameter of the begin statement is the flush's tenant list ($1, used more than once).
+            for (int i = 1; i <= lock.getParameterMetaData().getParameterCount(); i++) {
+              lock.setString(i, Corpus.TENANT);
+            }
           }
           lock.execute();
           int p = 1;
