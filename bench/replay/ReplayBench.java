@@ -242,7 +242,8 @@ public class ReplayBench {
                     continue;
                   }
                   int at = line.indexOf("\"recordedAt\":\"") + 14;
-                  latencies.add((double) (now - Instant.parse(line.substring(at, line.indexOf('"', at))).toEpochMilli()));
+                  Instant recorded = Instant.parse(line.substring(at, line.indexOf('"', at)));
+                  latencies.add((double) (now - recorded.toEpochMilli()));
                 }
               });
             })

@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Wires one Eventvault node: metrics, Vert.x, codecs, schema, partitions, then deploys writer → admin → query
- * → live tail → HTTP. {@link #stop()} undeploys in the opposite order, so the HTTP edge stops accepting before the
- * writer drains its queue.
+ * → live tail → HTTP. {@link #stop()} undeploys in the opposite order, so the HTTP edge stops accepting before
+ * the writer drains its queue.
  */
 public final class Server {
 
@@ -97,7 +97,8 @@ public final class Server {
             config.query().instances()))
         .compose(v -> deploy(() -> new LiveTail(config.query().replayPageSize(), config.query().followMinIntervalMs(),
             config.query().followPollMs(), metrics), 1))
-        .compose(v -> deploy(() -> new HttpVerticle(effective, metrics, registry, rateLimiter), config.http().instances()))
+        .compose(v -> deploy(() -> new HttpVerticle(effective, metrics, registry, rateLimiter),
+            config.http().instances()))
         .map(v -> {
           listen();
           vertx.setPeriodic(config.partitions().maintenanceIntervalSeconds() * 1000L, id -> maintain(partitions));
@@ -110,14 +111,16 @@ public final class Server {
   }
 
   /**
-   * LISTEN for other nodes: their commits wake this node's followers, their key revocations and tenant
-   * changes (suspension, limits, deletion) clear this node's auth caches. The connection reconnects on its own; while it is down, followers fall back to
-   * polling and caches to their expiry.
+   * LISTEN for other nodes: their commits wake this node's live tails (the payload names the tenants), their key
+   * revocations and tenant changes (suspension, limits, deletion) clear this node's auth caches and end the
+   * streams concerned. The connection reconnects on its own; while it is down, tails fall back to polling and
+   * caches to their expiry.
    */
   private void listen() {
     subscriber = PgSubscriber.subscriber(vertx, url.connectOptions());
     subscriber.reconnectPolicy(attempt -> 1000L);
-    subscriber.channel(Sql.APPENDED_CHANNEL).handler(tenants -> vertx.eventBus().publish(Addresses.APPENDED, tenants));
+    subscriber.channel(Sql.APPENDED_CHANNEL)
+        .handler(tenants -> vertx.eventBus().publish(Addresses.APPENDED, tenants));
     subscriber.channel(Sql.KEY_REVOKED_CHANNEL)
         .handler(hash -> vertx.eventBus().publish(Addresses.AUTH_REVOKED, hash));
     subscriber.channel(Sql.TENANT_CHANGED_CHANNEL)

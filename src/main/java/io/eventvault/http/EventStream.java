@@ -87,6 +87,8 @@ final class EventStream {
   /** What to do once the client has room again (at most one thing waits). */
   private Runnable whenRoom;
   private MessageConsumer<TailBatch> tail;
+  /** A join was sent to the tail, so a leave must follow. */
+  private boolean joined;
   private long keepAliveTimer = -1;
   private Runnable onClose = () -> { };
 
@@ -200,15 +202,20 @@ final class EventStream {
    */
   private void joinTail() {
     tail = vertx.eventBus().consumer(Addresses.tail(query.tenantId()), message -> received(message.body()));
-    tail.completion()
-        .compose(v -> vertx.eventBus().<Long>request(Addresses.TAIL_CONTROL, new TailJoin(query.tenantId())))
-        .onSuccess(reply -> {
-          long position = reply.body();
-          if (position >= 0) {
-            received(new TailBatch(position, position, List.of(), List.of()));
-          }
-        })
-        .onFailure(failure -> fail(failure));
+    tail.completion().onSuccess(v -> {
+      if (closed) {
+        return;
+      }
+      joined = true;
+      vertx.eventBus().<Long>request(Addresses.TAIL_CONTROL, new TailJoin(query.tenantId()))
+          .onSuccess(reply -> {
+            long position = reply.body();
+            if (position >= 0) {
+              received(new TailBatch(position, position, List.of(), List.of()));
+            }
+          })
+          .onFailure(this::fail);
+    });
   }
 
   private void received(TailBatch batch) {
@@ -361,6 +368,8 @@ final class EventStream {
     }
     if (tail != null) {
       tail.unregister();
+    }
+    if (joined) {
       vertx.eventBus().send(Addresses.TAIL_CONTROL, new TailLeave(query.tenantId()));
     }
     pending.clear();
