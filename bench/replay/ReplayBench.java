@@ -185,7 +185,7 @@ public class ReplayBench {
       String rss) {}
 
   /**
-   * Followers attached (Vert.x HTTP client, one event loop); one event per request at {@code rate}, open loop, on
+   * Followers attached (Vert.x HTTP client; the measured one on an event loop of its own); one event per request at {@code rate}, open loop, on
    * up to 64 keep-alive connections (Vert.x web client), first for a warm-up of {@code seconds / 2} (not measured,
    * so the JIT of both processes has settled), then for {@code seconds}. Latency = the first follower's receive
    * time − the event's {@code recordedAt} (same clock). Every follower must receive every event: checked by count.
@@ -199,6 +199,12 @@ public class ReplayBench {
     io.vertx.core.http.HttpClient streams = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
         .setDefaultHost(uri.getHost()).setDefaultPort(uri.getPort()),
         new io.vertx.core.http.PoolOptions().setHttp1MaxSize(followers));
+    // The measured follower has an event loop of its own, as a client on another machine would: its lines are
+    // not queued behind the other followers' in this process (which still share the machine's two cores).
+    io.vertx.core.Vertx measuredVertx =
+        io.vertx.core.Vertx.vertx(new io.vertx.core.VertxOptions().setEventLoopPoolSize(1));
+    io.vertx.core.http.HttpClient measured = measuredVertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+        .setDefaultHost(uri.getHost()).setDefaultPort(uri.getPort()));
     try {
       long head = Long.parseLong(field(get("/v1/events?order=desc&limit=1", key), "position"));
       ConcurrentLinkedQueue<Double> latencies = new ConcurrentLinkedQueue<>();
@@ -209,7 +215,8 @@ public class ReplayBench {
         boolean measure = f == 0;
         AtomicLong count = received[f] = new AtomicLong();
         byte[] previous = {'\n'};
-        streams.request(io.vertx.core.http.HttpMethod.GET, "/v1/events/stream?follow=true&fromPosition=" + (head + 1))
+        (measure ? measured : streams)
+            .request(io.vertx.core.http.HttpMethod.GET, "/v1/events/stream?follow=true&fromPosition=" + (head + 1))
             .compose(request -> request.putHeader("Authorization", "Bearer " + key)
                 .putHeader("Accept", "application/x-ndjson").send())
             .onSuccess(response -> {
@@ -305,6 +312,7 @@ public class ReplayBench {
           rssSamples.toString());
     } finally {
       vertx.close().await();
+      measuredVertx.close().await();
     }
   }
 
