@@ -112,6 +112,31 @@ class QueryTest {
   }
 
   @Test
+  void where_operands_keep_every_decimal_digit_as_sent() {
+    // Sent as raw JSON text: a client's own encoder would round 1.0000000000000001 to a double first.
+    String body = "[{\"type\":\"price.set\",\"projectId\":\"precise\",\"payload\":{\"amount\":1.0}},"
+        + "{\"type\":\"price.set\",\"projectId\":\"precise\",\"payload\":{\"amount\":1.0000000000000001}},"
+        + "{\"type\":\"price.set\",\"projectId\":\"precise\",\"payload\":{\"amount\":2}}]";
+    Response stored = server.post("/v1/events", key, "application/json", body);
+    assertThat(stored.status()).as(stored.body()).isEqualTo(201);
+    List<Long> written = positions(stored.json().getJsonArray("events"));
+
+    assertThat(precise("{\"op\":\"eq\",\"value\":1.0000000000000001}")).containsExactly(written.get(1));
+    assertThat(precise("{\"op\":\"gt\",\"value\":1.0}")).containsExactly(written.get(1), written.get(2));
+    assertThat(precise("{\"op\":\"eq\",\"value\":1}")).containsExactly(written.get(0));
+    assertThat(precise("{\"op\":\"in\",\"value\":[1.0000000000000001, 2]}"))
+        .containsExactly(written.get(1), written.get(2));
+  }
+
+  private static List<Long> precise(String clause) {
+    String body = "{\"projectId\":\"precise\",\"where\":[" + clause.replace("{", "{\"path\":\"payload.amount\",")
+        + "]}";
+    Response response = server.post("/v1/events/query", key, "application/json", body);
+    assertThat(response.status()).as(response.body()).isEqualTo(200);
+    return positions(response.json().getJsonArray("events"));
+  }
+
+  @Test
   void simple_filters_as_query_parameters() {
     assertThat(getAll("projectId=shop")).isEqualTo(expected(e -> e.getString("projectId").equals("shop")));
     assertThat(getAll("type=order.paid&type=page.viewed"))
@@ -122,7 +147,8 @@ class QueryTest {
     assertThat(getAll("occurredFrom=2026-12-02T00:00:00Z&occurredTo=2026-12-03T00:00:00Z"))
         .isEqualTo(expected(e -> {
           Instant t = Instant.parse(e.getString("occurredAt"));
-          return !t.isBefore(Instant.parse("2026-12-02T00:00:00Z")) && t.isBefore(Instant.parse("2026-12-03T00:00:00Z"));
+          return !t.isBefore(Instant.parse("2026-12-02T00:00:00Z"))
+              && t.isBefore(Instant.parse("2026-12-03T00:00:00Z"));
         }))
         .hasSize(24);
     long from = events.get(10).getLong("position");
