@@ -48,8 +48,11 @@ final class EventStream {
     }
   }
 
-  /** How a stream is run: whether it follows, and the interval of its keep-alive lines. */
-  record Options(boolean follow, long keepAliveMs) {}
+  /**
+   * How a stream is run: whether it follows, the interval of its keep-alive lines, and how many events it sends
+   * before it ends ({@code limit}, null for no limit).
+   */
+  record Options(boolean follow, long keepAliveMs, Long limit) {}
 
   private static final DeliveryOptions PAGE = new DeliveryOptions().setSendTimeout(60_000);
 
@@ -84,6 +87,8 @@ final class EventStream {
   /** The end of the newest batch received: every position up to it is committed or will never be. */
   private long newest;
   private long unsentBytes;
+  /** Events written so far, against {@link Options#limit()}. */
+  private long sent;
   /** What to do once the client has room again (at most one thing waits). */
   private Runnable whenRoom;
   private MessageConsumer<TailBatch> tail;
@@ -138,9 +143,12 @@ final class EventStream {
     }).onFailure(failure -> close());
   }
 
-  /** The next page after {@code covered}, ending at {@code bound} (inclusive) when it is not null. */
+  /**
+   * The next page after {@code covered}, ending at {@code bound} (inclusive) when it is not null. The first page
+   * of a stream that starts from a cursor is read after the cursor, which the query verticle checks and decodes.
+   */
   private Future<EventPage> fetch(Long bound) {
-    EventQuery page = query.withAfterPosition(covered);
+    EventQuery page = !started && query.cursor() != null ? query : query.withAfterPosition(covered);
     if (bound != null) {
       page = page.withToPositionAtMost(bound);
     }
@@ -160,7 +168,13 @@ final class EventStream {
     }
     if (!page.events().isEmpty()) {
       write(render(page.events(), null, Long.MIN_VALUE));
+    }
+    if (page.lastPosition() != null) {
       covered = page.lastPosition();
+    }
+    if (reachedLimit()) {
+      end();
+      return;
     }
     if (page.nextCursor() != null) {
       whenRoom(() -> read(bound));
@@ -268,10 +282,14 @@ final class EventStream {
         write(lines);
       }
       covered = batch.to();
-      if (passedEnd()) {
+      if (passedEnd() || reachedLimit()) {
         end();
       }
     }
+  }
+
+  private boolean reachedLimit() {
+    return options.limit() != null && sent >= options.limit();
   }
 
   /** A follower with {@code toPosition} ends once every event up to it has been written. */
@@ -386,7 +404,7 @@ final class EventStream {
     Buffer buffer = Buffer.buffer(events.size() * 512);
     long now = System.currentTimeMillis();
     int written = 0;
-    for (int i = 0; i < events.size(); i++) {
+    for (int i = 0; i < events.size() && !reachedLimit(); i++) {
       StoredEvent event = events.get(i);
       if (batch != null && (event.position() <= after || !query.admitsColumns(event))) {
         continue;
@@ -402,6 +420,7 @@ final class EventStream {
       }
       buffer.appendString(format == Format.SSE ? "\n\n" : "\n");
       written++;
+      sent++;
       if (live) {
         metrics.followLatency(now - event.recordedAt().toEpochMilli());
       }

@@ -30,7 +30,8 @@ public final class QueryParser {
   static final Set<String> GET_PARAMS = Set.of("projectId", "type", "typePrefix", "userId", "subject",
       "correlationId", "occurredFrom", "occurredTo", "fromPosition", "toPosition", "limit", "cursor", "order");
   static final Set<String> STREAM_PARAMS = Set.of("projectId", "type", "typePrefix", "userId", "subject",
-      "correlationId", "occurredFrom", "occurredTo", "fromPosition", "toPosition", "follow");
+      "correlationId", "occurredFrom", "occurredTo", "fromPosition", "toPosition", "limit", "cursor", "order",
+      "follow");
   static final Set<String> BODY_FIELDS = Set.of("projectId", "types", "typePrefix", "userId", "subject",
       "correlationId", "occurredFrom", "occurredTo", "fromPosition", "toPosition", "payload", "where", "order",
       "limit", "cursor", "count");
@@ -81,9 +82,36 @@ public final class QueryParser {
         position(params.get("toPosition"), "toPosition"),
         null,
         List.of(),
-        order(params.get("order")),
+        stream ? streamOrder(params.get("order")) : order(params.get("order")),
         stream ? config.replayPageSize() : limit(params.get("limit")),
-        stream ? null : text(params.get("cursor"), "cursor"));
+        text(params.get("cursor"), "cursor"));
+  }
+
+  /**
+   * The {@code limit} of a stream: how many events it sends in all before it ends (null: no limit). Its pages are
+   * always {@code query.replayPageSize}.
+   */
+  public static Long streamLimit(MultiMap params) {
+    String value = params.get("limit");
+    if (value == null) {
+      return null;
+    }
+    try {
+      long parsed = Long.parseLong(value);
+      if (parsed >= 1) {
+        return parsed;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw ApiException.badRequest("limit of a stream must be a positive integer (events in all), got " + value);
+  }
+
+  private static boolean streamOrder(String value) {
+    if (order(value)) {
+      throw ApiException.badRequest("a stream is read in position order: order must be asc");
+    }
+    return false;
   }
 
   /** The {@code count} of a JSON query: null (none), "exact" or "estimate". */

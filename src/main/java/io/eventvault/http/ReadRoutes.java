@@ -110,7 +110,7 @@ final class ReadRoutes {
       return;
     }
     EventStream.Options options = new EventStream.Options("true".equals(followParam),
-        config.query().keepAliveSeconds() * 1000L);
+        config.query().keepAliveSeconds() * 1000L, QueryParser.streamLimit(ctx.queryParams()));
     EventQuery query = queries.fromParams(principal, ctx.queryParams(), true);
     String lastEventId = ctx.request().getHeader("Last-Event-ID");
     if (lastEventId != null) {

@@ -119,7 +119,7 @@ final class SubscriptionRoutes {
           }
           EventQuery query = queries.fromSubscriptionFilter(principal, subscription.getJsonObject("filter"))
               .withAfterPosition(after);
-          EventStream.Options options = new EventStream.Options(follow, config.query().keepAliveSeconds() * 1000L);
+          EventStream.Options options = new EventStream.Options(follow, config.query().keepAliveSeconds() * 1000L, null);
           return streams.open(new EventStream(vertx, ctx, query, format, options, metrics));
         })
         .onFailure(ctx::fail);

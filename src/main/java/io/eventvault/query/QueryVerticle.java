@@ -83,32 +83,42 @@ public final class QueryVerticle extends VerticleBase {
 
   private void onPage(Message<EventQuery> message) {
     EventQuery query = message.body();
-    EventQuery effective = query;
-    if (query.cursor() != null) {
+    EventQuery read;
+    if (query.cursor() == null) {
+      read = query;
+    } else {
       Optional<Long> after = cursors.decode(query, query.cursor());
       if (after.isEmpty()) {
         message.fail(Failures.BAD_REQUEST, "the cursor is invalid, or belongs to another query or tenant");
         return;
       }
-      effective = query.withAfterPosition(after.get());
+      read = query.withAfterPosition(after.get());
     }
-    QueryCompiler.Compiled compiled = QueryCompiler.page(effective);
+    QueryCompiler.Compiled compiled = QueryCompiler.page(read);
     long started = System.nanoTime();
+    // Rows become a page in map(): a bug there fails the reply at once instead of leaving the asker to time out.
     asTenant(query.tenantId(), conn -> conn.preparedQuery(compiled.sql()).execute(compiled.params()))
-        .onSuccess(rows -> {
+        .map(rows -> toPage(query, read, rows))
+        .onSuccess(page -> {
           metrics.queryCompleted("page", System.nanoTime() - started);
-          message.reply(toPage(query, rows));
+          message.reply(page);
         })
         .onFailure(failure -> fail(message, failure));
   }
 
-  private EventPage toPage(EventQuery query, RowSet<Row> rows) {
+  /** A page; when empty after a cursor, its {@code lastPosition} is the cursor's (a stream resumes from there). */
+  private EventPage toPage(EventQuery query, EventQuery effective, RowSet<Row> rows) {
     List<StoredEvent> events = new ArrayList<>(Math.min(rows.size(), query.limit()));
     Iterator<Row> it = rows.iterator();
     while (it.hasNext() && events.size() < query.limit()) {
       events.add(EventRows.read(it.next()));
     }
-    Long last = events.isEmpty() ? null : events.get(events.size() - 1).position();
+    Long last;
+    if (!events.isEmpty()) {
+      last = events.get(events.size() - 1).position();
+    } else {
+      last = query.cursor() != null ? effective.afterPosition() : null;
+    }
     String next = rows.size() > query.limit() ? cursors.encode(query, last) : null;
     return new EventPage(events, next, last);
   }
@@ -117,10 +127,13 @@ public final class QueryVerticle extends VerticleBase {
     GetEvent get = message.body();
     long started = System.nanoTime();
     asTenant(get.tenantId(), conn -> conn.preparedQuery(Sql.GET_EVENT).execute(Tuple.of(get.tenantId(), get.id())))
-        .onSuccess(rows -> {
-          metrics.queryCompleted("get", System.nanoTime() - started);
+        .map(rows -> {
           Iterator<Row> it = rows.iterator();
-          StoredEvent event = it.hasNext() ? EventRows.read(it.next()) : null;
+          return Optional.ofNullable(it.hasNext() ? EventRows.read(it.next()) : null);
+        })
+        .onSuccess(found -> {
+          metrics.queryCompleted("get", System.nanoTime() - started);
+          StoredEvent event = found.orElse(null);
           if (event == null || !(get.projects().isEmpty() || get.projects().contains(event.projectId()))) {
             message.fail(Failures.NOT_FOUND, "no event with id " + get.id());
           } else {

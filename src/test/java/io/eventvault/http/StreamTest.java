@@ -24,7 +24,7 @@ class StreamTest {
   @BeforeAll
   static void start() {
     server = TestServer.start("stream", c -> c.withQuery(new QueryConfig(1, 100, 1000, 250, 10_000, 15, 2000, 10, 100_000)));
-    key = server.tenantWithKey("acme", "ingest", "replay");
+    key = server.tenantWithKey("acme", "ingest", "replay", "query");
     for (int round = 0; round < 6; round++) {
       JsonArray batch = Events.batch(200, "order.created", "shop");
       batch.add(Events.event("other", "blog"));
@@ -67,6 +67,27 @@ class StreamTest {
     assertThat(response.status()).isEqualTo(200);
     assertThat(response.contentType()).startsWith("application/x-ndjson");
     assertThat(ndjsonPositions(response.body())).isEqualTo(shop);
+  }
+
+  @Test
+  void a_stream_takes_the_paging_parameters_of_the_query_limit_cursor_and_ascending_order() {
+    assertThat(ndjsonPositions(stream("?projectId=shop&limit=300", "application/x-ndjson", null).body()))
+        .as("limit: events in all, across pages").isEqualTo(shop.subList(0, 300));
+    assertThat(ndjsonPositions(stream("?projectId=shop&order=asc&limit=3", "application/x-ndjson", null).body()))
+        .isEqualTo(shop.subList(0, 3));
+
+    Response page = server.get("/v1/events?projectId=shop&limit=7", key);
+    String cursor = page.json().getString("nextCursor");
+    assertThat(ndjsonPositions(stream("?projectId=shop&cursor=" + cursor, "application/x-ndjson", null).body()))
+        .as("a page's cursor: the stream continues after that page").isEqualTo(shop.subList(7, shop.size()));
+
+    Response foreign = stream("?projectId=blog&cursor=" + cursor, "application/x-ndjson", null);
+    assertThat(foreign.status()).isEqualTo(400);
+    assertThat(foreign.json().getString("detail")).contains("cursor");
+    Response descending = stream("?projectId=shop&order=desc", "application/x-ndjson", null);
+    assertThat(descending.status()).isEqualTo(400);
+    assertThat(descending.json().getString("detail")).contains("position order");
+    assertThat(stream("?projectId=shop&limit=0", "application/x-ndjson", null).status()).isEqualTo(400);
   }
 
   @Test
