@@ -210,7 +210,7 @@ class LiveTailTest {
   }
 
   @Test
-  void a_follower_with_to_position_ends_once_it_has_passed_it() throws Exception {
+  void a_follower_with_to_position_or_limit_ends_once_it_has_passed_it() throws Exception {
     String key = server.tenantWithKey("bounded", "ingest", "replay");
     List<Long> first = positions(server.postJson("/v1/events", key, batch(3, i -> event("t", "p"))));
     long end = first.get(2) + 5;
@@ -225,6 +225,16 @@ class LiveTailTest {
     List<Long> expected = new ArrayList<>(first);
     more.stream().filter(p -> p <= end).forEach(expected::add);
     assertThat(follower.positions).isEqualTo(expected);
+
+    // With limit, a follower ends after that many events, stored and live together.
+    List<Long> all = new ArrayList<>(first);
+    all.addAll(more);
+    Follower limited = new Follower("/v1/events/stream?follow=true&limit=" + (all.size() + 3), key);
+    Thread.sleep(300);
+    assertThat(limited.done).isNotDone();
+    all.addAll(positions(server.postJson("/v1/events", key, batch(5, i -> event("t", "p")))));
+    limited.done.get(10, TimeUnit.SECONDS);
+    assertThat(limited.positions).isEqualTo(all.subList(0, all.size() - 2));
   }
 
   @Test
