@@ -337,7 +337,7 @@ final class EventStream {
     }
     if (format == Format.SSE) {
       response.write("event: error\ndata: " + Problems.toApiException(failure, 500).getMessage()
-          .replace('\n', ' ') + "\n\n");
+          .replaceAll("[\\r\\n]+", " ") + "\n\n");
     }
     // Ending without the final chunk tells an NDJSON client the stream is incomplete.
     ctx.request().connection().close();
