@@ -170,7 +170,7 @@ final class EventStream {
       write(render(page.events(), null, Long.MIN_VALUE));
     }
     if (page.lastPosition() != null) {
-      covered = page.lastPosition();
+      covered = Math.max(covered, page.lastPosition());
     }
     if (reachedLimit()) {
       end();
