@@ -30,6 +30,8 @@ final class FlushRows {
   private final List<String> tenantIds = new ArrayList<>();
   private final List<UUID> ids = new ArrayList<>();
   private final List<EventDraft> drafts = new ArrayList<>();
+  /** The flush's tenants, comma-separated and sorted: sent with the lock, then published after COMMIT. */
+  private final String tenants;
 
   FlushRows(List<AppendRequest> requests) {
     this.requests = requests;
@@ -57,11 +59,12 @@ final class FlushRows {
         }
       }
     }
+    this.tenants = String.join(",", new java.util.TreeSet<>(tenantIds));
   }
 
   /** The flush's tenants, comma-separated, as row-level security expects them. */
   String tenants() {
-    return String.join(",", new java.util.TreeSet<>(tenantIds));
+    return tenants;
   }
 
   int size() {
