@@ -1,5 +1,6 @@
 package io.eventvault;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import io.eventvault.admin.AdminVerticle;
 import io.eventvault.bus.Addresses;
 import io.eventvault.bus.LocalCodec;
@@ -22,6 +23,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.jackson.DatabindCodec;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.pgclient.pubsub.PgSubscriber;
@@ -69,6 +71,9 @@ public final class Server {
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
     LocalCodec.registerAll(vertx);
+    // Every JSON body read through Vert.x keeps its decimals exact (BigDecimal), as the event parser does: a
+    // query's `where` operand or a subscription's filter reaches SQL with the digits it was sent with.
+    DatabindCodec.mapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
     MicrometerMetrics metrics = new MicrometerMetrics(registry);
     RateLimiter rateLimiter = new RateLimiter();
     metrics.defaultPartitionRows(defaultPartitionRows::get);

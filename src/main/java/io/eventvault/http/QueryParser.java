@@ -1,7 +1,5 @@
 package io.eventvault.http;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.eventvault.config.EventvaultConfig.QueryConfig;
 import io.eventvault.domain.EventQuery;
 import io.eventvault.domain.EventQuery.Condition;
@@ -39,15 +37,6 @@ public final class QueryParser {
   static final int MAX_PATH_DEPTH = 16;
   static final int MAX_CONDITIONS = 20;
   static final int MAX_IN_VALUES = 100;
-
-  /**
-   * Decodes a JSON query with decimals as {@link java.math.BigDecimal}: a {@code where} operand such as
-   * {@code 1.0000000000000001} reaches SQL as written (a double would turn it into {@code 1.0}), the same exact
-   * decimals that ingest stores.
-   */
-  private static final ObjectMapper EXACT = new ObjectMapper()
-      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private final QueryConfig config;
 
@@ -129,17 +118,16 @@ public final class QueryParser {
     throw ApiException.badRequest("count must be \"exact\" or \"estimate\"");
   }
 
-  @SuppressWarnings("unchecked")
   public EventQuery fromJson(Principal principal, String body) {
     JsonObject json;
     try {
-      Object parsed = EXACT.readValue(body, Object.class);
-      if (!(parsed instanceof java.util.Map<?, ?> object)) {
+      Object parsed = Json.decodeValue(body);
+      if (!(parsed instanceof JsonObject object)) {
         throw ApiException.badRequest("the query must be a JSON object");
       }
-      json = new JsonObject((java.util.Map<String, Object>) object);
-    } catch (com.fasterxml.jackson.core.JacksonException e) {
-      throw ApiException.badRequest("the query is not valid JSON: " + e.getOriginalMessage());
+      json = object;
+    } catch (DecodeException e) {
+      throw ApiException.badRequest("the query is not valid JSON: " + e.getMessage());
     }
     for (String name : json.fieldNames()) {
       if (!BODY_FIELDS.contains(name)) {

@@ -48,6 +48,22 @@ class SubscriptionTest {
   }
 
   @Test
+  void a_subscription_filter_keeps_every_decimal_digit_as_sent() {
+    // Raw JSON text: a client's own encoder would round 1.0000000000000001 to a double first.
+    Response created = server.post("/v1/subscriptions", key, "application/json", "{\"name\":\"precise\","
+        + "\"filter\":{\"projectId\":\"precise\",\"where\":[{\"path\":\"payload.amount\",\"op\":\"eq\","
+        + "\"value\":1.0000000000000001}]}}");
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    Response stored = server.post("/v1/events", key, "application/json",
+        "[{\"type\":\"price.set\",\"projectId\":\"precise\",\"payload\":{\"amount\":1.0}},"
+            + "{\"type\":\"price.set\",\"projectId\":\"precise\",\"payload\":{\"amount\":1.0000000000000001}}]");
+    assertThat(stored.status()).as(stored.body()).isEqualTo(201);
+
+    assertThat(stream("precise", key)).extracting(e -> e.getLong("position"))
+        .containsExactly(positions(stored.json().getJsonArray("events")).get(1));
+  }
+
+  @Test
   void a_consumer_that_acknowledges_and_reconnects_gets_every_event_once() {
     List<Long> orders = positions(server.postJson("/v1/events", key, Events.batch(30, "order.created", "shop"))
         .json().getJsonArray("events"));
