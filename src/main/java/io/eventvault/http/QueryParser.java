@@ -103,22 +103,11 @@ public final class QueryParser {
     return false;
   }
 
-  /** The {@code count} of a JSON query: null (none), "exact" or "estimate". */
-  public static String countMode(String body) {
-    Object value;
-    try {
-      Object parsed = Json.decodeValue(body);
-      value = parsed instanceof JsonObject object ? object.getValue("count") : null;
-    } catch (DecodeException e) {
-      return null;
-    }
-    if (value == null || "exact".equals(value) || "estimate".equals(value)) {
-      return (String) value;
-    }
-    throw ApiException.badRequest("count must be \"exact\" or \"estimate\"");
-  }
+  /** A JSON query and its {@code count}: null (none), "exact" or "estimate". */
+  public record JsonQuery(EventQuery query, String count) {}
 
-  public EventQuery fromJson(Principal principal, String body) {
+  /** Reads the body of {@code POST /v1/events/query}, decoded once. */
+  public JsonQuery fromJsonBody(Principal principal, String body) {
     JsonObject json;
     try {
       Object parsed = Json.decodeValue(body);
@@ -129,6 +118,18 @@ public final class QueryParser {
     } catch (DecodeException e) {
       throw ApiException.badRequest("the query is not valid JSON: " + e.getMessage());
     }
+    return new JsonQuery(fromJson(principal, json), countMode(json));
+  }
+
+  private static String countMode(JsonObject json) {
+    Object value = json.getValue("count");
+    if (value == null || "exact".equals(value) || "estimate".equals(value)) {
+      return (String) value;
+    }
+    throw ApiException.badRequest("count must be \"exact\" or \"estimate\"");
+  }
+
+  private EventQuery fromJson(Principal principal, JsonObject json) {
     for (String name : json.fieldNames()) {
       if (!BODY_FIELDS.contains(name)) {
         throw ApiException.badRequest("unknown query field " + name);
@@ -159,7 +160,7 @@ public final class QueryParser {
         throw ApiException.badRequest("a subscription filter has no " + name + "; it is read in position order");
       }
     }
-    EventQuery query = fromJson(principal, filter.encode());
+    EventQuery query = fromJson(principal, filter);
     return query.withLimit(config.replayPageSize());
   }
 

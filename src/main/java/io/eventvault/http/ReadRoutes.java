@@ -59,8 +59,9 @@ final class ReadRoutes {
       return;
     }
     String text = body == null ? "" : body;
-    EventQuery query = queries.fromJson(principal, text);
-    String count = QueryParser.countMode(text);
+    QueryParser.JsonQuery parsed = queries.fromJsonBody(principal, text);
+    EventQuery query = parsed.query();
+    String count = parsed.count();
     if (count == null) {
       page(ctx, query);
       return;
